@@ -1,0 +1,103 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/errs"
+)
+
+// crockford is Crockford's base32 alphabet in lower case: no i, l, o or u,
+// so ids read aloud or copied by hand are not mistaken.
+const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// NewID returns a new 26-character id: 48 bits of milliseconds since the
+// epoch then 80 random bits. Ids sort by creation time, so they serve as
+// keyset cursors, and cannot be guessed.
+func NewID(now time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic("store: the system random source failed: " + err.Error())
+	}
+	// 128 bits in 26 base32 digits: the first digit carries 3 bits.
+	var out [26]byte
+	hi := binary.BigEndian.Uint64(b[:8])
+	lo := binary.BigEndian.Uint64(b[8:])
+	for i := 25; i >= 0; i-- {
+		out[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out[:])
+}
+
+// Page asks for one page of a list: the items after Cursor, at most Limit.
+type Page struct {
+	After []string // the sort key of the last item already seen; empty for the first page
+	Limit int
+}
+
+// Page size bounds.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// ParsePage reads the ?cursor=&limit= query parameters.
+func ParsePage(cursor, limit string) (Page, error) {
+	p := Page{Limit: DefaultLimit}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			return p, &errs.Error{Code: errs.Invalid, Field: "limit", Message: "limit must be a whole number from 1 to 100."}
+		}
+		p.Limit = n
+	}
+	if cursor == "" {
+		return p, nil
+	}
+	bad := errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(raw) > 1024 {
+		return p, bad
+	}
+	if err := json.Unmarshal(raw, &p.After); err != nil || len(p.After) == 0 {
+		return p, bad
+	}
+	return p, nil
+}
+
+// Cursor makes the cursor that continues after an item with this sort key.
+func Cursor(key ...string) string {
+	b, _ := json.Marshal(key)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NextCursor returns the cursor for the page after items, or "" when items
+// is the last page. Callers fetch Limit+1 rows; the extra row only tells
+// that more exist and is dropped.
+func NextCursor[T any](p Page, items []T, key func(T) []string) ([]T, string) {
+	if len(items) <= p.Limit {
+		return items, ""
+	}
+	items = items[:p.Limit]
+	return items, Cursor(key(items[len(items)-1])...)
+}
+
+// Micros formats a time as the decimal microseconds used in sort keys.
+func Micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
+
+// ParseMicros reads a time written by Micros.
+func ParseMicros(s string) (time.Time, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return time.Time{}, errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+	}
+	return time.UnixMicro(n).UTC(), nil
+}

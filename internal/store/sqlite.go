@@ -1,0 +1,104 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/quanzi/quanzi/internal/errs"
+)
+
+// sqlitePragmas are set on every connection. synchronous=FULL makes each
+// commit fsync the WAL, so an acknowledged write survives a crash or power
+// loss; NORMAL would be faster and can lose the last commits.
+var sqlitePragmas = []string{
+	"busy_timeout(5000)",
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"foreign_keys(ON)",
+	"temp_store(MEMORY)",
+	"cache_size(-16000)",
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range sqlitePragmas {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	} else {
+		// Take the write lock at BEGIN, so a transaction never fails half-way
+		// when it first writes while another process holds the lock.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(opts Options) (*DB, error) {
+	dir := opts.DataDir
+	if dir == "" {
+		dir = "quanzi-data"
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data folder: %w", err)
+	}
+	path := filepath.Join(dir, "quanzi.db")
+	write, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+
+	read, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	n := opts.MaxConns
+	if n <= 0 {
+		n = max(4, 2*runtime.NumCPU())
+	}
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxIdleTime(5 * time.Minute)
+
+	abs, _ := filepath.Abs(path)
+	return &DB{Engine: SQLite, write: write, read: read, d: sqliteDialect{}, Location: "sqlite:" + abs}, nil
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) rebind(q string) string { return rebindNumbered(q) }
+
+func (sqliteDialect) mapErr(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch code := se.Code(); code {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &errs.Error{Code: errs.Conflict, Message: "That already exists.", Err: err}
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &errs.Error{Code: errs.Invalid, Message: "That refers to something that does not exist.", Err: err}
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return &errs.Error{Code: errs.Invalid, Message: "A value is out of its allowed range.", Err: err}
+	default:
+		switch code & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return contention(err)
+		}
+	}
+	return nil
+}
