@@ -1,0 +1,254 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// A session token is "qz_" and 256 random bits in base64url. The database
+// keeps only its SHA-256, so a copy of the database does not let anyone in.
+const tokenPrefix = "qz_"
+
+// touchEvery is how stale last_seen_at may get before a request refreshes
+// it: refreshing on every request would turn every read into a write.
+const touchEvery = time.Minute
+
+// Session is a signed-in client.
+type Session struct {
+	User      User
+	TokenHash string
+	CreatedAt time.Time
+	ExpiresAt time.Time // the earlier of the idle and the absolute expiry
+}
+
+// CodeInvalidCredentials is the one answer for an unknown handle and a
+// wrong password alike.
+const CodeInvalidCredentials errs.Code = "invalid_credentials"
+
+func invalidCredentials() error {
+	return errs.E(CodeInvalidCredentials, "The handle or password is incorrect.")
+}
+
+func unauthenticated() error {
+	return errs.E(errs.Unauthenticated, "Your session has ended or the token is not valid; please sign in again.")
+}
+
+// LoginRequest is a sign-in attempt.
+type LoginRequest struct {
+	Handle    string
+	Password  string
+	Client    string // the client's address (an IPv6 /64 counts as one)
+	UserAgent string
+}
+
+// Login checks a handle and password and starts a session, returning its
+// token. Failures are throttled per handle, per client and per pair; an
+// unknown handle and a wrong password get the same answer in about the
+// same time.
+func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session, error) {
+	handle, herr := NormalizeHandle(req.Handle)
+	if herr != nil {
+		handle = "invalid:" + truncate(strings.ToLower(req.Handle), 40)
+	}
+	// A missing or oversized password is still a wrong password: the
+	// answer must not tell a guesser anything about the account.
+	var u User
+	var hash string
+	err := s.db.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE handle = $1`, handle).
+		Scan(&u.ID, &u.Handle, &u.DisplayName, &u.Role, &u.Status, &u.CreatedAt, &hash)
+	found := err == nil
+	if err != nil && err != store.ErrNoRows {
+		return "", Session{}, err
+	}
+	known := false
+	if found {
+		if known, err = s.isKnownClient(ctx, u.ID, req.Client); err != nil {
+			return "", Session{}, err
+		}
+	}
+	keys := throttleKeys(handle, req.Client)
+	if err := s.checkThrottle(ctx, keys, known); err != nil {
+		return "", Session{}, err
+	}
+	if !found {
+		hash = s.dummyHash
+	}
+	ok := false
+	rehash := false
+	if len(req.Password) <= 4*MaxPasswordLen {
+		if ok, rehash, err = s.hasher.Verify(ctx, req.Password, hash); err != nil {
+			return "", Session{}, err
+		}
+	}
+	if !found || !ok || u.Status != StatusActive {
+		if err := s.recordFailure(ctx, keys); err != nil {
+			return "", Session{}, err
+		}
+		return "", Session{}, invalidCredentials()
+	}
+	var newHash string
+	if rehash {
+		if newHash, err = s.hasher.Hash(ctx, req.Password); err != nil {
+			return "", Session{}, err
+		}
+	}
+	token, tokenHash := newToken()
+	var sess Session
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		sess = Session{User: u, TokenHash: tokenHash, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(min(s.cfg.SessionIdle, s.cfg.SessionMaxAge))}
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr, user_agent)
+			VALUES ($1, $2, $3, $3, $4, $5, $6)`, tokenHash, u.ID, tx.Now, tx.Now.Add(s.cfg.SessionMaxAge), req.Client, truncate(req.UserAgent, 200)); err != nil {
+			return err
+		}
+		if newHash != "" {
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, newHash, u.ID); err != nil {
+				return err
+			}
+		}
+		return s.recordSuccess(ctx, tx, u.ID, req.Client, keys)
+	})
+	if err != nil {
+		return "", Session{}, err
+	}
+	return token, sess, nil
+}
+
+func newToken() (token, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("account: the system random source failed: " + err.Error())
+	}
+	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return token, hashToken(token)
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Authenticate returns the session a bearer token belongs to. It is one
+// indexed read; at most once a minute per session it also records that the
+// session was used, which extends its idle expiry.
+func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
+	if !strings.HasPrefix(token, tokenPrefix) || len(token) != len(tokenPrefix)+43 {
+		return Session{}, unauthenticated()
+	}
+	th := hashToken(token)
+	var sess Session
+	var lastSeen, absolute time.Time
+	u := &sess.User
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.handle, u.display_name, u.role, u.status, u.created_at,
+			s.created_at, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1`, th).
+		Scan(&u.ID, &u.Handle, &u.DisplayName, &u.Role, &u.Status, &u.CreatedAt, &sess.CreatedAt, &lastSeen, &absolute)
+	if err == store.ErrNoRows {
+		return Session{}, unauthenticated()
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	now := s.db.Now()
+	idleEnd := lastSeen.Add(s.cfg.SessionIdle)
+	if u.Status != StatusActive || !now.Before(absolute) || !now.Before(idleEnd) {
+		return Session{}, unauthenticated()
+	}
+	sess.TokenHash = th
+	sess.ExpiresAt = earlier(absolute, idleEnd)
+	if now.Sub(lastSeen) >= touchEvery {
+		err := s.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, tx.Now, th)
+			return err
+		})
+		if err != nil {
+			return Session{}, err
+		}
+		sess.ExpiresAt = earlier(absolute, now.Add(s.cfg.SessionIdle))
+	}
+	return sess, nil
+}
+
+// Logout ends one session.
+func (s *Service) Logout(ctx context.Context, sess Session) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, sess.TokenHash)
+		return err
+	})
+}
+
+// LogoutEverywhere ends every session of a user (after a password change,
+// or when they suspect a stolen token).
+func (s *Service) LogoutEverywhere(ctx context.Context, userID string) (int64, error) {
+	var n int64
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the user.
+func (s *Service) ChangePassword(ctx context.Context, sess Session, current, next string) error {
+	if err := CheckPassword(next); err != nil {
+		return err
+	}
+	var hash string
+	if err := s.db.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1`, sess.User.ID).Scan(&hash); err != nil {
+		return err
+	}
+	ok, _, err := s.hasher.Verify(ctx, current, hash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &errs.Error{Code: CodeInvalidCredentials, Field: "current_password", Message: "The current password is incorrect."}
+	}
+	newHash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, newHash, tx.Now, sess.User.ID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, sess.User.ID, sess.TokenHash)
+		return err
+	})
+}
+
+// PurgeExpired deletes sessions past their absolute or idle expiry and
+// old throttle counters. quanzi serve runs it periodically.
+func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2`, tx.Now, tx.Now.Add(-s.cfg.SessionIdle))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.Exec(ctx, `DELETE FROM login_throttle WHERE window_start < $1 AND blocked_until < $2`,
+			tx.Now.Add(-s.cfg.Throttle.Window), tx.Now)
+		return err
+	})
+	return n, err
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
