@@ -1,0 +1,3 @@
+module quanzi/bench/hello
+
+go 1.26.8

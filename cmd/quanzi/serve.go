@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/api"
+	"github.com/quanzi/quanzi/internal/demo"
+	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+type serveConfig struct {
+	dbFlags
+	addr            string
+	demo            bool
+	trustedProxies  string
+	sessionIdle     time.Duration
+	sessionMaxAge   time.Duration
+	hashConcurrency int
+	shutdownTimeout time.Duration
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c serveConfig
+	fs := newFlagSet("serve", `Run the quanzi server. With no flags it listens on 127.0.0.1:8080 and keeps
+everything in ./quanzi-data/ (embedded SQLite), creating and migrating it on
+first start. --database postgres://… uses PostgreSQL instead. SIGINT or
+SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
+	c.dbFlags.register(fs)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.BoolVar(&c.demo, "demo", false, "on an empty database, create demo users (password \"quanzi-demo\") and data")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed")
+	fs.DurationVar(&c.sessionIdle, "session-idle", account.DefaultConfig.SessionIdle, "a session unused this long ends")
+	fs.DurationVar(&c.sessionMaxAge, "session-max-age", account.DefaultConfig.SessionMaxAge, "a session ends this long after sign-in, used or not")
+	fs.IntVar(&c.hashConcurrency, "hash-concurrency", 0, "password hashes computed at once, each taking 19 MiB (0: one per CPU)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight at shutdown")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	for name, d := range map[string]time.Duration{"session-idle": c.sessionIdle, "session-max-age": c.sessionMaxAge, "shutdown-timeout": c.shutdownTimeout} {
+		if err := positive(name, d); err != nil {
+			return err
+		}
+	}
+	proxies, err := parsePrefixes(c.trustedProxies)
+	if err != nil {
+		return err
+	}
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(log)
+
+	db, err := store.Open(ctx, c.options())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error("closing the database", "error", err)
+		} else {
+			log.Info("database closed")
+		}
+	}()
+	st, err := db.Migrate(ctx, false)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", "engine", db.Engine, "location", db.Location, "schema", st.Latest, "migrated", len(st.Applied))
+
+	cfg := account.DefaultConfig
+	cfg.SessionIdle, cfg.SessionMaxAge = c.sessionIdle, c.sessionMaxAge
+	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, c.hashConcurrency), cfg)
+	idem := idempotency.New(db)
+	if c.demo {
+		seeded, err := demo.Seed(ctx, db, accounts)
+		if err != nil {
+			return fmt.Errorf("seeding demo data: %w", err)
+		}
+		if seeded {
+			log.Info("demo data created", "users", strings.Join(demo.Handles(), ", "), "password", demo.Password)
+		} else {
+			log.Info("demo data skipped: the database already has users")
+		}
+	}
+
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Logger: log, Version: version, TrustedProxies: proxies})
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", c.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go janitor(ctx, log, accounts, idem)
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("quanzi is listening", "url", "http://"+ln.Addr().String()+"/", "api", "http://"+ln.Addr().String()+"/api/openapi.json", "version", version)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests in flight", "timeout", c.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		log.Warn("requests still running at the shutdown timeout were cut off", "error", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// janitor deletes expired sessions, throttle counters and idempotency keys
+// every ten minutes. Several nodes may run it at once: the deletes are
+// idempotent.
+func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, idem *idempotency.Store) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := accounts.PurgeExpired(ctx); err != nil {
+			log.Warn("purging expired sessions", "error", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+		if _, err := idem.Purge(ctx); err != nil {
+			log.Warn("purging idempotency keys", "error", err)
+		}
+	}
+}
+
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --trusted-proxies: %q is neither an address nor a CIDR", errUsage, part)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}

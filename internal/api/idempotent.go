@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// operation is a money-moving change: it runs inside tx and returns the
+// success status and the response value.
+type operation func(ctx context.Context, tx *store.Tx) (status int, out any, err error)
+
+// idempotent runs op for a signed-in caller, at most once per
+// Idempotency-Key. body is the raw request body (already decoded by the
+// handler) and counts towards "the same request". The response is written
+// in op's own transaction, so the money and the record of the answer commit
+// together. Refusals (4xx) are recorded too and replayed; faults worth
+// retrying (5xx) release the key.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte, op operation) error {
+	ctx := r.Context()
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		var status int
+		var out any
+		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			status, out, err = op(ctx, tx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, status, out)
+		return nil
+	}
+	if err := idempotency.CheckKey(key); err != nil {
+		return err
+	}
+	sum := sha256.New()
+	sum.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+	sum.Write(body)
+	claim, replay, err := s.Idempotency.Begin(ctx, s.user(r).ID, key, hex.EncodeToString(sum.Sum(nil)))
+	if err != nil {
+		return err
+	}
+	if replay != nil {
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeBody(w, replay.Status, replay.ContentType, replay.Body)
+		return nil
+	}
+	var resp idempotency.Response
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		status, out, err := op(ctx, tx)
+		if err != nil {
+			return err
+		}
+		b, err := marshal(out)
+		if err != nil {
+			return errs.Wrap(err, "encoding the response")
+		}
+		resp = idempotency.Response{Status: status, ContentType: "application/json", Body: b}
+		return claim.Finish(ctx, tx, resp)
+	})
+	if err != nil {
+		p := problemFor(err, requestID(ctx))
+		// The claim must be settled even if the client has gone away.
+		bg := context.WithoutCancel(ctx)
+		if p.Status >= 500 || errs.Is(err, idempotency.CodeInProgress) {
+			if rerr := claim.Release(bg); rerr != nil {
+				s.Logger.ErrorContext(ctx, "releasing an idempotency key", "error", rerr)
+			}
+			return err
+		}
+		b, _ := json.Marshal(p)
+		if ferr := claim.FinishAlone(bg, idempotency.Response{Status: p.Status, ContentType: problemContentType, Body: b}); ferr != nil {
+			s.Logger.ErrorContext(ctx, "recording a refused idempotent request", "error", ferr)
+		}
+		writeBody(w, p.Status, problemContentType, b) // exactly what a retry will get
+		return nil
+	}
+	writeBody(w, resp.Status, resp.ContentType, resp.Body)
+	return nil
+}

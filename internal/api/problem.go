@@ -1,0 +1,167 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
+)
+
+// codeInfo is what the API says about an error code.
+type codeInfo struct {
+	Status int
+	Title  string
+}
+
+// codes is the one table from error code to HTTP status. A code missing
+// here is a bug: TestEveryCodeHasAStatus finds the ones the parts declare.
+var codes = map[errs.Code]codeInfo{
+	errs.BadRequest:      {400, "Bad request"},
+	errs.MalformedJSON:   {400, "Malformed JSON"},
+	errs.UnknownField:    {400, "Unknown field"},
+	errs.WrongType:       {400, "Wrong type"},
+	errs.InvalidCursor:   {400, "Invalid cursor"},
+	errs.Unauthenticated: {401, "Not signed in"},
+	errs.Forbidden:       {403, "Forbidden"},
+	errs.NotFound:        {404, "Not found"},
+	errMethodNotAllowed:  {405, "Method not allowed"},
+	errs.Conflict:        {409, "Conflict"},
+	errs.TooLarge:        {413, "Request too large"},
+	errs.UnsupportedType: {415, "Unsupported media type"},
+	errs.Invalid:         {422, "Invalid value"},
+	errs.RateLimited:     {429, "Too many requests"},
+	errs.Internal:        {500, "Internal error"},
+	errs.Unavailable:     {503, "Service unavailable"},
+
+	account.CodeHandleTaken:        {409, "Handle taken"},
+	account.CodeInvalidCredentials: {401, "Invalid credentials"},
+	account.CodeTooManyAttempts:    {429, "Too many attempts"},
+	account.CodeAlreadyDecided:     {409, "Already decided"},
+	account.CodeClaimPending:       {409, "Claim already pending"},
+
+	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
+	idempotency.CodeInProgress: {409, "Request in progress"},
+	idempotency.CodeInvalidKey: {400, "Invalid idempotency key"},
+}
+
+const errMethodNotAllowed errs.Code = "method_not_allowed"
+
+func infoOf(code errs.Code) codeInfo {
+	if c, ok := codes[code]; ok {
+		return c
+	}
+	return codes[errs.Internal]
+}
+
+// problem is an RFC 9457 problem document with quanzi's extensions.
+type problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Code      string `json:"code"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	// Extra members (a policy's unmet condition, a limit's remainder …)
+	// are merged in by MarshalJSON.
+	Extra map[string]any `json:"-"`
+}
+
+func (p problem) MarshalJSON() ([]byte, error) {
+	type plain problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extra) == 0 {
+		return b, err
+	}
+	m := map[string]any{}
+	for k, v := range p.Extra {
+		m[k] = v
+	}
+	var base map[string]any
+	json.Unmarshal(b, &base)
+	for k, v := range base { // the standard members win
+		m[k] = v
+	}
+	return json.Marshal(m)
+}
+
+// problemFor builds the document for err. Internal errors show a generic
+// sentence: their cause goes to the log, never to the client.
+func problemFor(err error, requestID string) problem {
+	e := errs.As(err)
+	info := infoOf(e.Code)
+	detail := e.Message
+	if info.Status >= 500 && e.Code == errs.Internal {
+		detail = "Something went wrong on our side. It has been logged; please try again, and quote the request id if it persists."
+	}
+	return problem{
+		Type:      "/api/problems/" + string(e.Code),
+		Title:     info.Title,
+		Status:    info.Status,
+		Detail:    detail,
+		Code:      string(e.Code),
+		Field:     e.Field,
+		RequestID: requestID,
+		Extra:     e.Extra,
+	}
+}
+
+const problemContentType = "application/problem+json"
+
+// writeError writes err as problem+json and logs what the client does not see.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := errs.As(err)
+	p := problemFor(e, requestID(r.Context()))
+	if p.Status >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "code", e.Code, "error", e.Error())
+	}
+	if e.RetryAfter > 0 {
+		secs := int((e.RetryAfter + 999_999_999) / 1_000_000_000)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="quanzi"`)
+	}
+	body, _ := json.Marshal(p)
+	writeBody(w, p.Status, problemContentType, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := marshal(v)
+	if err != nil {
+		http.Error(w, "encoding failed", http.StatusInternalServerError)
+		return
+	}
+	writeBody(w, status, "application/json", body)
+}
+
+func marshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// problemCodes lists the table for the documentation endpoint.
+func problemCodes() []map[string]any {
+	var out []map[string]any
+	for c, info := range codes {
+		out = append(out, map[string]any{"code": c, "status": info.Status, "title": info.Title})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["code"].(errs.Code) < out[j]["code"].(errs.Code) })
+	return out
+}

@@ -1,0 +1,229 @@
+// Package api is quanzi's JSON HTTP API under /api/v1: one file per
+// resource, problem+json errors from one code table, strict JSON decoding,
+// idempotent money-moving requests, and an OpenAPI 3.1 document built from
+// the same route table that registers the handlers.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Deps are the parts the API serves.
+type Deps struct {
+	DB          *store.DB
+	Accounts    *account.Service
+	Idempotency *idempotency.Store
+	Logger      *slog.Logger
+	Version     string
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For header is believed.
+	TrustedProxies []netip.Prefix
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Deps
+	mux        *http.ServeMux
+	routes     []route
+	registered []string // every pattern given to mux, for the OpenAPI test
+	metrics    *metrics
+	// openapiJSON is the OpenAPI document, built once from routes.
+	openapiJSON []byte
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota
+	signedIn
+	reviewer // reviewers and admins
+	admin
+)
+
+// handlerFunc handles a request; a returned error becomes problem+json.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one operation: how it is reached, who may call it, what it
+// takes and returns (for the OpenAPI document), and its handler.
+type route struct {
+	Method, Path string
+	Summary      string
+	Tag          string
+	Access       access
+	Body         any // a value of the request body's type, nil for none
+	Response     any // a value of the success response's type, nil for none
+	Status       int // the success status
+	Query        []param
+	Idempotent   bool // accepts an Idempotency-Key header
+	Raw          bool // not JSON: the response is described in Summary
+	handle       handlerFunc
+}
+
+type param struct {
+	Name, Description string
+}
+
+// New builds the API.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s.metrics = newMetrics(d.DB)
+	s.addRoutes()
+	for _, rt := range s.routes {
+		s.register(rt)
+	}
+	doc, err := json.MarshalIndent(s.openapiDoc(), "", "  ")
+	if err != nil {
+		panic("api: the OpenAPI document does not encode: " + err.Error())
+	}
+	s.openapiJSON = doc
+	return s
+}
+
+func (s *Server) add(rt route) {
+	if rt.Status == 0 {
+		rt.Status = http.StatusOK
+	}
+	s.routes = append(s.routes, rt)
+}
+
+func (s *Server) register(rt route) {
+	pattern := rt.Method + " " + rt.Path
+	s.registered = append(s.registered, pattern)
+	h := rt.handle
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authorize(r, rt.Access); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if err := h(w, r); err != nil {
+			writeError(w, r, err)
+		}
+	})
+}
+
+// Handler returns the API with its middleware: request ids, logging,
+// metrics, panic recovery and security headers.
+func (s *Server) Handler() http.Handler {
+	return s.middleware(http.HandlerFunc(s.dispatch))
+}
+
+// dispatch routes a request, answering unknown paths and methods with
+// problem+json rather than ServeMux's plain text.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r) // sets r.Pattern and the path values
+		return
+	}
+	probe := &headerOnly{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		writeError(w, r, errs.E(errMethodNotAllowed, "%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, probe.header.Get("Allow")))
+		return
+	}
+	if probe.status == http.StatusMovedPermanently || probe.status == http.StatusTemporaryRedirect || probe.status == http.StatusPermanentRedirect {
+		for k, v := range probe.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(probe.status)
+		return
+	}
+	writeError(w, r, errs.E(errs.NotFound, "There is nothing at %s.", truncatePath(r.URL.Path)))
+}
+
+func truncatePath(p string) string {
+	if len(p) > 100 {
+		return p[:100] + "…"
+	}
+	return p
+}
+
+// headerOnly records what ServeMux's fallback handler would answer.
+type headerOnly struct {
+	header http.Header
+	status int
+}
+
+func (h *headerOnly) Header() http.Header         { return h.header }
+func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerOnly) WriteHeader(status int)      { h.status = status }
+
+type ctxKey int
+
+const (
+	sessionKey ctxKey = iota
+	requestIDKey
+)
+
+// authorize checks the bearer token and the caller's role for a route.
+func (s *Server) authorize(r *http.Request, a access) error {
+	if a == public {
+		return nil
+	}
+	sess, err := s.session(r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case a == reviewer && !sess.User.CanReview():
+		return errs.E(errs.Forbidden, "This needs the reviewer or admin role; you are a %s.", sess.User.Role)
+	case a == admin && sess.User.Role != account.RoleAdmin:
+		return errs.E(errs.Forbidden, "This needs the admin role; you are a %s.", sess.User.Role)
+	}
+	return nil
+}
+
+// session authenticates the request once and remembers the answer.
+func (s *Server) session(r *http.Request) (account.Session, error) {
+	holder, _ := r.Context().Value(sessionKey).(*sessionHolder)
+	if holder == nil {
+		holder = &sessionHolder{}
+	}
+	if holder.done {
+		return holder.sess, holder.err
+	}
+	holder.done = true
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	switch {
+	case auth == "":
+		holder.err = errs.E(errs.Unauthenticated, "Sign in first: send the header Authorization: Bearer <token> from POST /api/v1/sessions.")
+	case !ok || !strings.EqualFold(scheme, "Bearer"):
+		holder.err = errs.E(errs.Unauthenticated, "The Authorization header must be \"Bearer <token>\".")
+	default:
+		holder.sess, holder.err = s.Accounts.Authenticate(r.Context(), strings.TrimSpace(token))
+	}
+	return holder.sess, holder.err
+}
+
+type sessionHolder struct {
+	done bool
+	sess account.Session
+	err  error
+}
+
+// user returns the signed-in caller of a route that requires one.
+func (s *Server) user(r *http.Request) account.User {
+	sess, _ := s.session(r)
+	return sess.User
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}

@@ -1,0 +1,187 @@
+// Package idempotency makes a request with an Idempotency-Key take effect at
+// most once. The first attempt claims the key; the operation then records
+// its response in the key's row inside the operation's own transaction, so
+// the effect and the record of it commit together or not at all. Retries get
+// the recorded response replayed byte for byte. A crash before the commit
+// leaves the key claimed but unfinished; once its lease runs out, a retry
+// runs the operation afresh — which is safe, because nothing was committed.
+package idempotency
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Codes for misused keys.
+const (
+	CodeMismatch   errs.Code = "idempotency_mismatch"    // same key, different request
+	CodeInProgress errs.Code = "idempotency_in_progress" // same key, first attempt still running
+	CodeInvalidKey errs.Code = "invalid_idempotency_key"
+)
+
+// Store keeps keys in the database.
+type Store struct {
+	db *store.DB
+	// TTL is how long a finished key is remembered. At least 24 hours.
+	TTL time.Duration
+	// Lease is how long an unfinished attempt holds its key before a retry
+	// may take it over.
+	Lease time.Duration
+}
+
+// New returns a Store that remembers keys for 48 hours.
+func New(db *store.DB) *Store {
+	return &Store{db: db, TTL: 48 * time.Hour, Lease: time.Minute}
+}
+
+// Response is a recorded answer.
+type Response struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// Claim is a held key. Exactly one attempt holds a key at a time.
+type Claim struct {
+	s     *Store
+	scope string
+	key   string
+	token string
+}
+
+// CheckKey validates a client's key: 1 to 255 visible ASCII characters.
+func CheckKey(key string) error {
+	if len(key) == 0 || len(key) > 255 {
+		return errs.E(CodeInvalidKey, "The Idempotency-Key header must be 1 to 255 characters long.")
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return errs.E(CodeInvalidKey, "The Idempotency-Key header may use only visible ASCII characters (a UUID is a good choice).")
+		}
+	}
+	return nil
+}
+
+// Begin claims key for scope (the caller) and a request whose hash is
+// requestHash. It returns either a claim, to run the operation under, or
+// the response recorded by an earlier attempt, to replay.
+func (s *Store) Begin(ctx context.Context, scope, key, requestHash string) (*Claim, *Response, error) {
+	token := newToken()
+	var replay *Response
+	claimed := false
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys
+			(scope, idem_key, request_hash, claim, state, locked_until, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, 'running', $5, $6, $7)
+			ON CONFLICT (scope, idem_key) DO NOTHING`,
+			scope, key, requestHash, token, tx.Now.Add(s.Lease), tx.Now, tx.Now.Add(s.TTL))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			claimed = true
+			return nil
+		}
+		var hash, state, ctype, body, holder string
+		var status int
+		var lockedUntil, expiresAt time.Time
+		err = tx.QueryRow(ctx, `SELECT request_hash, state, claim, locked_until, status, content_type, body, expires_at
+			FROM idempotency_keys WHERE scope = $1 AND idem_key = $2`, scope, key).
+			Scan(&hash, &state, &holder, &lockedUntil, &status, &ctype, &body, &expiresAt)
+		if err != nil {
+			return err
+		}
+		if !tx.Now.Before(expiresAt) {
+			// Forgotten: the key starts a new life.
+			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET request_hash = $1, claim = $2, state = 'running',
+				locked_until = $3, status = 0, content_type = '', body = '', created_at = $4, expires_at = $5
+				WHERE scope = $6 AND idem_key = $7`,
+				requestHash, token, tx.Now.Add(s.Lease), tx.Now, tx.Now.Add(s.TTL), scope, key)
+			claimed = err == nil
+			return err
+		}
+		if hash != requestHash {
+			return errs.E(CodeMismatch, "This Idempotency-Key was already used for a different request; use a new key for a new request.")
+		}
+		if state == "done" {
+			replay = &Response{Status: status, ContentType: ctype, Body: []byte(body)}
+			return nil
+		}
+		if tx.Now.Before(lockedUntil) {
+			return &errs.Error{Code: CodeInProgress, Message: "A request with this Idempotency-Key is still being processed; try again in a moment.", RetryAfter: time.Second}
+		}
+		// The earlier attempt died without finishing: take its place.
+		_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET claim = $1, locked_until = $2 WHERE scope = $3 AND idem_key = $4 AND claim = $5`,
+			token, tx.Now.Add(s.Lease), scope, key, holder)
+		claimed = err == nil
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if replay != nil {
+		return nil, replay, nil
+	}
+	if !claimed {
+		return nil, nil, errs.E(errs.Internal, "The idempotency key could not be claimed.")
+	}
+	return &Claim{s: s, scope: scope, key: key, token: token}, nil, nil
+}
+
+// Finish records resp inside tx, the transaction of the operation itself.
+// If another attempt has taken the key over (this one outlived its lease),
+// it fails, and the operation's transaction must roll back.
+func (c *Claim) Finish(ctx context.Context, tx *store.Tx, resp Response) error {
+	res, err := tx.Exec(ctx, `UPDATE idempotency_keys SET state = 'done', status = $1, content_type = $2, body = $3
+		WHERE scope = $4 AND idem_key = $5 AND claim = $6 AND state = 'running'`,
+		resp.Status, resp.ContentType, string(resp.Body), c.scope, c.key, c.token)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return &errs.Error{Code: CodeInProgress, Message: "This request took too long and a retry with the same Idempotency-Key took over; its result stands.", RetryAfter: time.Second}
+	}
+	return nil
+}
+
+// FinishAlone records a response for an operation that wrote nothing (it
+// was refused), in a transaction of its own.
+func (c *Claim) FinishAlone(ctx context.Context, resp Response) error {
+	return c.s.db.Tx(ctx, func(tx *store.Tx) error { return c.Finish(ctx, tx, resp) })
+}
+
+// Release gives the key up after a failure worth retrying (the database was
+// busy, say), so the next attempt runs the operation again.
+func (c *Claim) Release(ctx context.Context) error {
+	return c.s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND claim = $3 AND state = 'running'`,
+			c.scope, c.key, c.token)
+		return err
+	})
+}
+
+// Purge forgets keys past their time.
+func (s *Store) Purge(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= $1`, tx.Now)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic("idempotency: the system random source failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
