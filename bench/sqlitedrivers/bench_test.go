@@ -52,14 +52,7 @@ func BenchmarkCommit(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			tx, err := d.writer.Begin()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := tx.Stmt(st).Exec(i%nAccounts+1, i, "payment"); err != nil {
-				b.Fatal(err)
-			}
-			if err := tx.Commit(); err != nil {
+			if err := commitOne(d.writer, st, i); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -39,28 +39,13 @@ echo "== machine"
 for i in $(seq "$ROUNDS"); do
 	echo "== round $i/$ROUNDS"
 	"$BIN/sqlitedrivers.test" -test.run '^$' -test.bench . -test.count 1 \
-		-test.benchtime "$BENCHTIME" "${DIRFLAG[@]}" | tee "$OUT/round-$i.txt" >>"$RES"
+		-test.benchtime "$BENCHTIME" "${DIRFLAG[@]}" | tee -a "$RES"
 done
 
-echo "== benchstat"
-benchstat -col /driver "$RES" | tee "$OUT/benchstat.txt"
-
-echo "== single-row commit rate / fdatasync rate (median over rounds)"
-for f in "$OUT"/round-*.txt; do
-	awk '
-		function metric(unit) { for (i = 3; i < NF; i++) if ($(i+1) == unit) return $i }
-		/^BenchmarkFsync/ { sync = metric("syncs/s") }
-		/^BenchmarkCommit\// { split($1, a, "[=-]"); rate[a[2]] = metric("commits/s") }
-		END { for (d in rate) printf "%s %.3f %d %d\n", d, rate[d] / sync, rate[d], sync }' "$f"
-done | sort -k1,1 -k2,2n | awk '
-	{ r[$1] = r[$1] " " $2; n[$1]++ }
-	END {
-		for (d in r) {
-			split(substr(r[d], 2), v, " ")
-			m = (n[d] % 2) ? v[(n[d]+1)/2] : (v[n[d]/2] + v[n[d]/2+1]) / 2
-			printf "%-8s median ratio %.3f  (rounds:%s)\n", d, m, r[d]
-		}
-	}' | sort | tee "$OUT/ratios.txt"
+echo "== benchstat (per driver)"
+benchstat -col /driver -filter '-.name:(Fsync OR CommitInterleaved)' "$RES" | tee "$OUT/benchstat.txt"
+echo "== benchstat (raw fdatasync, and interleaved commit rates and commit/fdatasync ratios)"
+benchstat -filter '.name:(Fsync OR CommitInterleaved)' "$RES" | tee -a "$OUT/benchstat.txt"
 
 echo "== trivial binary size (bytes: default, -ldflags=\"-s -w\")"
 for t in modernc mattn ncruces; do

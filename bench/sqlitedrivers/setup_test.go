@@ -33,7 +33,10 @@ const (
 	readPool  = 4
 )
 
-var dirFlag = flag.String("dir", "", "directory for the database files (default: a new dir under $TMPDIR)")
+var (
+	dirFlag   = flag.String("dir", "", "directory for the database files (default: a new dir under $TMPDIR)")
+	extraFlag = flag.String("extra-pragma", "", "one more pragma for every driver, e.g. cache_size=-65536")
+)
 
 // benchDir is where all database files and the fsync file live.
 var benchDir string
@@ -203,6 +206,9 @@ func TestMain(m *testing.M) {
 	if err := syscall.Statfs(benchDir, &st); err == nil && st.Type == 0x01021994 {
 		fmt.Fprintf(os.Stderr, "%s is on tmpfs; use -dir on a real disk\n", benchDir)
 		os.Exit(1)
+	}
+	if *extraFlag != "" {
+		pragmas = append(pragmas, "PRAGMA "+*extraFlag)
 	}
 	code := m.Run()
 	for _, d := range drivers {

@@ -42,10 +42,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte,
 	if err := idempotency.CheckKey(key); err != nil {
 		return err
 	}
-	sum := sha256.New()
-	sum.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
-	sum.Write(body)
-	claim, replay, err := s.Idempotency.Begin(ctx, s.user(r).ID, key, hex.EncodeToString(sum.Sum(nil)))
+	claim, replay, err := s.Idempotency.Begin(ctx, s.user(r).ID, key, requestHashFor(r.Method, r.URL.Path, body))
 	if err != nil {
 		return err
 	}
@@ -86,4 +83,13 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	writeBody(w, resp.Status, resp.ContentType, resp.Body)
 	return nil
+}
+
+// requestHashFor identifies "the same request" for an idempotency key: the
+// method, the path and the exact body.
+func requestHashFor(method, path string, body []byte) string {
+	sum := sha256.New()
+	sum.Write([]byte(method + " " + path + "\n"))
+	sum.Write(body)
+	return hex.EncodeToString(sum.Sum(nil))
 }

@@ -1,0 +1,150 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/store/storetest"
+)
+
+// env is a real server on a real database, reached over loopback HTTP.
+type env struct {
+	t        *testing.T
+	db       *store.DB
+	accounts *account.Service
+	api      *Server
+	srv      *httptest.Server
+	logs     *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// testArgon2 is real argon2id at a low cost, to keep the suite quick.
+var testArgon2 = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
+
+func newEnv(t *testing.T, extra ...route) *env {
+	t.Helper()
+	db := storetest.Open(t)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
+	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test"})
+	for _, rt := range extra {
+		s.add(rt)
+		s.register(rt)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, accounts: accounts, api: s, srv: srv, logs: logs}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	json   map[string]any
+}
+
+// req is one request. body is sent as is if it is a string or []byte,
+// and as JSON otherwise.
+type req struct {
+	method, path string
+	token        string
+	body         any
+	header       map[string]string
+}
+
+func (e *env) do(r req) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	hr, err := http.NewRequestWithContext(context.Background(), r.method, e.srv.URL+r.path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for k, v := range r.header {
+		if v == "" {
+			hr.Header.Del(k)
+		} else {
+			hr.Header.Set(k, v)
+		}
+	}
+	res, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	out := response{status: res.StatusCode, header: res.Header, body: body}
+	json.Unmarshal(body, &out.json)
+	return out
+}
+
+// user creates an account with a role and returns a session token.
+func (e *env) user(handle string, role account.Role) string {
+	e.t.Helper()
+	ctx := context.Background()
+	if _, err := e.accounts.CreateUser(ctx, "", account.NewUser{Handle: handle, Password: "password-" + handle, Role: role}); err != nil {
+		e.t.Fatal(err)
+	}
+	tok, _, err := e.accounts.Login(ctx, account.LoginRequest{Handle: handle, Password: "password-" + handle})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// wantProblem checks a response is a problem document with status and code.
+func wantProblem(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.status != status || r.json["code"] != code {
+		t.Fatalf("got %d %s, want %d %s", r.status, r.body, status, code)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("problem with Content-Type %q", ct)
+	}
+	for _, k := range []string{"type", "title", "status", "detail", "code"} {
+		if _, ok := r.json[k]; !ok {
+			t.Fatalf("problem without %q: %s", k, r.body)
+		}
+	}
+	if d, _ := r.json["detail"].(string); len(d) < 10 || strings.Contains(d, "goroutine") || strings.Contains(d, ".go:") {
+		t.Fatalf("detail %q is not a sentence for a person", d)
+	}
+}
