@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/store/storetest"
+)
+
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	out, _, err := runCLI(t, "help")
+	if err != nil || !strings.Contains(out, "quanzi serve --demo") {
+		t.Fatalf("help: %v\n%s", err, out)
+	}
+	for _, c := range commands() {
+		if c.name == "help" {
+			continue
+		}
+		out, _, err := runCLI(t, "help", c.name)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("help %s: %v", c.name, err)
+		}
+		if !strings.Contains(out, "quanzi "+c.name) {
+			t.Errorf("help %s does not explain the command:\n%s", c.name, out)
+		}
+	}
+	out, _, _ = runCLI(t, "serve", "--help")
+	for _, want := range []string{"--addr", "[QUANZI_ADDR]", "127.0.0.1:8080", "--database", "[QUANZI_DATABASE]", "--demo", "[QUANZI_DEMO]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+	out, _, _ = runCLI(t, "admin", "create-user", "--help")
+	for _, want := range []string{"--handle", "--password", "--role", "[QUANZI_ROLE]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("admin create-user --help lacks %q", want)
+		}
+	}
+}
+
+func TestUnknownCommandsAndFlagsAreUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"fly"}, {"serve", "--colour", "blue"}, {"admin", "launch"}, {"migrate", "extra"}} {
+		_, _, err := runCLI(t, args...)
+		if !errors.Is(err, errUsage) || exitCode(err) != 2 {
+			t.Errorf("quanzi %v: got %v, want a usage error (exit 2)", args, err)
+		}
+	}
+	t.Setenv("QUANZI_DB_MAX_CONNS", "many")
+	if _, _, err := runCLI(t, "migrate"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "QUANZI_DB_MAX_CONNS") {
+		t.Fatalf("a bad environment value: %v", err)
+	}
+}
+
+// dbArgs points a command at this test's database: a temporary SQLite
+// folder, or a new PostgreSQL database when the suite runs on PostgreSQL.
+func dbArgs(t *testing.T) []string {
+	t.Helper()
+	db, opts := storetest.OpenWithOptions(t)
+	db.Close()
+	if opts.Database != "" {
+		return []string{"--database", opts.Database}
+	}
+	return []string{"--data", opts.DataDir}
+}
+
+func TestAdminTasksAndEnvironment(t *testing.T) {
+	args := dbArgs(t)
+	// Every flag also comes from the environment; a flag wins over it.
+	t.Setenv("QUANZI_ROLE", "reviewer")
+	out, _, err := runCLI(t, append([]string{"admin", "create-user", "--handle", "Ops", "--password", "long enough pw"}, args...)...)
+	if err != nil || !strings.Contains(out, "created @ops (reviewer)") {
+		t.Fatalf("create-user with QUANZI_ROLE: %v %s", err, out)
+	}
+	out, _, err = runCLI(t, append([]string{"admin", "create-user", "--handle", "boss", "--password", "long enough pw", "--role", "admin"}, args...)...)
+	if err != nil || !strings.Contains(out, "created @boss (admin)") {
+		t.Fatalf("create-user with --role: %v %s", err, out)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "create-user", "--handle", "ops", "--password", "long enough pw"}, args...)...); err == nil || !strings.Contains(message(err), "already taken") {
+		t.Fatalf("a duplicate: %v", err)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "create-user", "--handle", "shorty", "--password", "short"}, args...)...); err == nil || !strings.Contains(message(err), "at least 8") {
+		t.Fatalf("a short password: %v", err)
+	}
+	out, _, err = runCLI(t, append([]string{"admin", "disable-user", "--handle", "ops", "--reason", "left"}, args...)...)
+	if err != nil || !strings.Contains(out, "@ops is now disabled") {
+		t.Fatalf("disable-user: %v %s", err, out)
+	}
+	out, _, err = runCLI(t, append([]string{"admin", "set-role", "--handle", "ops", "--role", "user"}, args...)...)
+	if err != nil || !strings.Contains(out, "@ops is now user") {
+		t.Fatalf("set-role: %v %s", err, out)
+	}
+	out, _, err = runCLI(t, append([]string{"migrate", "--dry-run"}, args...)...)
+	if err != nil || !strings.Contains(out, "schema version") || strings.Contains(out, "would apply") {
+		t.Fatalf("migrate on an up-to-date database: %v %s", err, out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := runCLI(t, "version")
+	if err != nil || !strings.HasPrefix(out, "quanzi ") {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}
+
+// startServe runs quanzi serve in-process and returns its base URL.
+func startServe(t *testing.T, ctx context.Context, args ...string) (string, chan error, *syncBuf) {
+	t.Helper()
+	logs := &syncBuf{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), logs, logs) }()
+	url := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)/`)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := url.FindStringSubmatch(logs.String()); m != nil {
+			return m[1], done, logs
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, logs.String())
+		default:
+		}
+	}
+	t.Fatalf("serve did not start:\n%s", logs.String())
+	return "", nil, nil
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestServeDemoAndGracefulShutdown(t *testing.T) {
+	args := dbArgs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done, logs := startServe(t, ctx, append([]string{"--demo"}, args...)...)
+
+	login, _ := json.Marshal(map[string]string{"handle": "xiaomei", "password": "quanzi-demo"})
+	res, err := http.Post(base+"/api/v1/sessions", "application/json", bytes.NewReader(login))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sess struct{ Token string }
+	json.NewDecoder(res.Body).Decode(&sess)
+	res.Body.Close()
+	r, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+	r.Header.Set("Authorization", "Bearer "+sess.Token)
+	res, err = http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		Verified map[string]any `json:"verified"`
+	}
+	json.NewDecoder(res.Body).Decode(&me)
+	res.Body.Close()
+	if me.Verified["gender"] != "female" || me.Verified["student"] == nil {
+		t.Fatalf("the demo user xiaomei is not verified as a female student: %+v", me.Verified)
+	}
+
+	// A login in flight when the signal comes still gets its answer.
+	inflight := make(chan int, 1)
+	go func() {
+		res, err := http.Post(base+"/api/v1/sessions", "application/json", bytes.NewReader(login))
+		if err != nil {
+			inflight <- 0
+			return
+		}
+		res.Body.Close()
+		inflight <- res.StatusCode
+	}()
+	time.Sleep(5 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop after the signal")
+	}
+	if code := <-inflight; code != 0 && code != http.StatusCreated {
+		t.Fatalf("the in-flight request got %d", code)
+	}
+	for _, want := range []string{"shutting down", "database closed"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("shutdown log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	if args[0] == "--data" {
+		if fi, err := os.Stat(filepath.Join(args[1], "quanzi.db-wal")); err == nil && fi.Size() > 0 {
+			t.Errorf("the WAL still holds %d bytes after a clean shutdown", fi.Size())
+		}
+	}
+	// A second start on the same data does not seed again.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	_, done2, logs2 := startServe(t, ctx2, append([]string{"--demo"}, args...)...)
+	cancel2()
+	<-done2
+	if !strings.Contains(logs2.String(), "demo data skipped") {
+		t.Fatalf("a restart seeded again:\n%s", logs2.String())
+	}
+}
+
+func TestServeRefusesABadDatabaseURL(t *testing.T) {
+	_, _, err := runCLI(t, "serve", "--database", "mysql://root:hunter2@localhost/db")
+	if err == nil || strings.Contains(message(err), "hunter2") || !strings.Contains(message(err), "postgres://") {
+		t.Fatalf("got %v", err)
+	}
+}
