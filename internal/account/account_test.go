@@ -36,7 +36,9 @@ type fixture struct {
 	clock *clock
 }
 
-func setup(t *testing.T) fixture {
+func setup(t *testing.T) fixture { return setupB(t) }
+
+func setupB(t testing.TB) fixture {
 	t.Helper()
 	db := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)}

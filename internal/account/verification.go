@@ -192,15 +192,29 @@ func (s *Service) Verification(ctx context.Context, q store.Querier, id string) 
 	return vs[0], nil
 }
 
-// Claims lists a user's claims that still matter — pending, approved,
-// rejected, revoked — newest first.
+// Claims lists a user's claims that still matter: every pending and
+// approved one (at most two of each kind, so they always fit), then the
+// most recent rejections and revocations.
 func (s *Service) Claims(ctx context.Context, userID string) ([]Verification, error) {
 	rows, err := s.db.Query(ctx, verificationSelect+`WHERE v.user_id = $1 AND v.status IN ('pending', 'approved', 'rejected', 'revoked')
-		ORDER BY v.created_at DESC, v.id DESC LIMIT 50`, userID)
+		ORDER BY CASE WHEN v.status IN ('pending', 'approved') THEN 0 ELSE 1 END, v.created_at DESC, v.id DESC LIMIT 50`, userID)
 	if err != nil {
 		return nil, err
 	}
 	return scanVerifications(rows, s.db.Now())
+}
+
+// VerifiedOf picks the verified attributes out of a user's claims as
+// Claims lists them: approved and unexpired (a newer approval of a kind
+// supersedes the older, so there is one per kind).
+func VerifiedOf(claims []Verification) map[string]any {
+	out := map[string]any{}
+	for _, c := range claims {
+		if c.Verified {
+			out[c.Kind] = c.Value
+		}
+	}
+	return out
 }
 
 // Verified returns a user's verified attributes: approved and unexpired,

@@ -218,3 +218,35 @@ func TestVerificationQueuePaginates(t *testing.T) {
 		t.Fatalf("%d pages with %d items, want 3 pages with %d", pages, len(seen), len(want))
 	}
 }
+
+// /me derives verified attributes from the claims list, so approvals must
+// stay in it however many rejections pile up.
+func TestClaimsKeepApprovalsAheadOfManyRejections(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	mei := f.register(t, "mei", account.RoleUser)
+	rev := f.register(t, "rita", account.RoleReviewer)
+	v, _ := f.svc.ClaimAttribute(ctx, mei, claim("gender", "female"))
+	if _, err := f.svc.Approve(ctx, rev, v.ID, account.Decision{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 60 {
+		f.clock.Advance(time.Second)
+		c, err := f.svc.ClaimAttribute(ctx, mei, claim("employment", "somewhere"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Reject(ctx, rev, c.ID, account.Decision{Reason: "no evidence"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claims, err := f.svc.Claims(ctx, mei.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := account.VerifiedOf(claims)
+	want, _ := f.svc.Verified(ctx, f.db, mei.ID)
+	if got["gender"] != "female" || len(got) != len(want) {
+		t.Fatalf("verified from claims %v, from the database %v", got, want)
+	}
+}

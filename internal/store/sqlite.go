@@ -52,20 +52,14 @@ func openSQLite(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("creating the data folder: %w", err)
 	}
 	path := filepath.Join(dir, "quanzi.db")
-	write, err := sql.Open("sqlite", sqliteDSN(path, false))
-	if err != nil {
-		return nil, err
-	}
+	drv := &sqlite.Driver{}
+	write := sql.OpenDB(cachingConnector{dsn: sqliteDSN(path, false), drv: drv})
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 
-	read, err := sql.Open("sqlite", sqliteDSN(path, true))
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
+	read := sql.OpenDB(cachingConnector{dsn: sqliteDSN(path, true), drv: drv})
 	n := opts.MaxConns
 	if n <= 0 {
 		n = max(4, 2*runtime.NumCPU())

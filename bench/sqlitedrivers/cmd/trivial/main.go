@@ -1,5 +1,5 @@
 // Command trivial opens an in-memory database with exactly one SQLite driver,
-// chosen by build tag (modernc, mattn or ncruces), and prints the SQLite
+// chosen by build tag (mattn, ncruces, or modernc: the default), and prints the SQLite
 // version and whether FTS5 works. It exists to compare binary sizes:
 //
 //	go build -tags modernc -o /tmp/trivial-modernc ./cmd/trivial
