@@ -109,6 +109,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go janitor(ctx, log, accounts, idem)
+	// Changes made by other nodes (or by quanzi admin) reach this node's
+	// session cache within a quarter of a second.
+	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -77,11 +77,12 @@ type Service struct {
 	// dummyHash is verified against when a handle does not exist, so an
 	// unknown handle takes as long to refuse as a wrong password.
 	dummyHash string
+	cache     *principalCache
 }
 
 // New returns the account service.
 func New(db *store.DB, hasher *Hasher, cfg Config) *Service {
-	s := &Service{db: db, hasher: hasher, cfg: cfg}
+	s := &Service{db: db, hasher: hasher, cfg: cfg, cache: newPrincipalCache()}
 	s.dummyHash = encodePHC(hasher.Params, make([]byte, 16), make([]byte, 32))
 	return s
 }
@@ -280,6 +281,9 @@ func (s *Service) SetStatus(ctx context.Context, actor User, handle string, stat
 				return err
 			}
 		}
+		if err := s.invalidate(ctx, tx, userKey(u.ID)); err != nil {
+			return err
+		}
 		u.Status = status
 		return audit.Record(ctx, tx, actor.ID, "user."+string(status), "user", u.ID, map[string]any{"reason": reason})
 	})
@@ -304,6 +308,9 @@ func (s *Service) SetRole(ctx context.Context, actor User, handle string, role R
 			return errs.E(errs.Invalid, "You cannot take away your own admin role; ask another admin.")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET role = $1, updated_at = $2 WHERE id = $3`, role, tx.Now, u.ID); err != nil {
+			return err
+		}
+		if err := s.invalidate(ctx, tx, userKey(u.ID)); err != nil {
 			return err
 		}
 		old := u.Role

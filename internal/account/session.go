@@ -27,7 +27,26 @@ type Session struct {
 	TokenHash string
 	CreatedAt time.Time
 	ExpiresAt time.Time // the earlier of the idle and the absolute expiry
+	// Claims are the user's claims as Claims lists them (set by
+	// Authenticate, not by Login); Verified derives the verified
+	// attributes from them.
+	Claims []Verification
+	now    time.Time
 }
+
+// ClaimsNow returns the session's claims with their verified flag as of
+// the request (an approval may have expired since they were loaded).
+func (s Session) ClaimsNow() []Verification {
+	out := make([]Verification, len(s.Claims))
+	for i, c := range s.Claims {
+		c.Verified = isVerified(c.Status, c.ExpiresAt, s.now)
+		out[i] = c
+	}
+	return out
+}
+
+// Verified returns the user's verified attributes as of the request.
+func (s Session) Verified() map[string]any { return VerifiedOf(s.ClaimsNow()) }
 
 // CodeInvalidCredentials is the one answer for an unknown handle and a
 // wrong password alike.
@@ -135,36 +154,34 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Authenticate returns the session a bearer token belongs to. It is one
-// indexed read; at most once a minute per session it also records that the
-// session was used, which extends its idle expiry.
+// Authenticate returns the session a bearer token belongs to, with the
+// user's claims. It is served from the principal cache when it can be, and
+// otherwise costs two indexed reads. At most once a minute per session it
+// records that the session was used, which extends its idle expiry.
 func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) != len(tokenPrefix)+43 {
 		return Session{}, unauthenticated()
 	}
 	th := hashToken(token)
-	var sess Session
-	var lastSeen, absolute time.Time
-	u := &sess.User
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.handle, u.display_name, u.role, u.status, u.created_at,
-			s.created_at, s.last_seen_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1`, th).
-		Scan(&u.ID, &u.Handle, &u.DisplayName, &u.Role, &u.Status, &u.CreatedAt, &sess.CreatedAt, &lastSeen, &absolute)
-	if err == store.ErrNoRows {
-		return Session{}, unauthenticated()
-	}
-	if err != nil {
-		return Session{}, err
-	}
 	now := s.db.Now()
-	idleEnd := lastSeen.Add(s.cfg.SessionIdle)
-	if u.Status != StatusActive || !now.Before(absolute) || !now.Before(idleEnd) {
+	e, ok := s.cache.get(th, now)
+	if !ok {
+		gen := s.cache.gen.Load()
+		var err error
+		if e, err = s.loadPrincipal(ctx, th); err != nil {
+			return Session{}, err
+		}
+		e.loadedAt = now
+		s.cache.put(gen, e)
+	}
+	idleEnd := e.lastSeen.Add(s.cfg.SessionIdle)
+	if e.sess.User.Status != StatusActive || !now.Before(e.absolute) || !now.Before(idleEnd) {
 		return Session{}, unauthenticated()
 	}
-	sess.TokenHash = th
-	sess.ExpiresAt = earlier(absolute, idleEnd)
-	if now.Sub(lastSeen) >= touchEvery {
+	sess := e.sess
+	sess.now = now
+	sess.ExpiresAt = earlier(e.absolute, idleEnd)
+	if now.Sub(e.lastSeen) >= touchEvery {
 		err := s.db.Tx(ctx, func(tx *store.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, tx.Now, th)
 			return err
@@ -172,16 +189,39 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		if err != nil {
 			return Session{}, err
 		}
-		sess.ExpiresAt = earlier(absolute, now.Add(s.cfg.SessionIdle))
+		s.cache.touched(th, now)
+		sess.ExpiresAt = earlier(e.absolute, now.Add(s.cfg.SessionIdle))
 	}
 	return sess, nil
+}
+
+// loadPrincipal reads a session, its user and the user's claims.
+func (s *Service) loadPrincipal(ctx context.Context, tokenHash string) (cachedPrincipal, error) {
+	var e cachedPrincipal
+	u := &e.sess.User
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.handle, u.display_name, u.role, u.status, u.created_at,
+			s.created_at, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1`, tokenHash).
+		Scan(&u.ID, &u.Handle, &u.DisplayName, &u.Role, &u.Status, &u.CreatedAt, &e.sess.CreatedAt, &e.lastSeen, &e.absolute)
+	if err == store.ErrNoRows {
+		return e, unauthenticated()
+	}
+	if err != nil {
+		return e, err
+	}
+	e.sess.TokenHash = tokenHash
+	e.sess.Claims, err = s.Claims(ctx, u.ID)
+	return e, err
 }
 
 // Logout ends one session.
 func (s *Service) Logout(ctx context.Context, sess Session) error {
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, sess.TokenHash)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, sess.TokenHash); err != nil {
+			return err
+		}
+		return s.invalidate(ctx, tx, sessionKey(sess.TokenHash))
 	})
 }
 
@@ -191,10 +231,11 @@ func (s *Service) LogoutEverywhere(ctx context.Context, userID string) (int64, e
 	var n int64
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-		if err == nil {
-			n, err = res.RowsAffected()
+		if err != nil {
+			return err
 		}
-		return err
+		n, _ = res.RowsAffected()
+		return s.invalidate(ctx, tx, userKey(userID))
 	})
 	return n, err
 }
@@ -224,8 +265,10 @@ func (s *Service) ChangePassword(ctx context.Context, sess Session, current, nex
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, newHash, tx.Now, sess.User.ID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, sess.User.ID, sess.TokenHash)
-		return err
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, sess.User.ID, sess.TokenHash); err != nil {
+			return err
+		}
+		return s.invalidate(ctx, tx, userKey(sess.User.ID))
 	})
 }
 
@@ -241,6 +284,11 @@ func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
 		n, _ = res.RowsAffected()
 		_, err = tx.Exec(ctx, `DELETE FROM login_throttle WHERE window_start < $1 AND blocked_until < $2`,
 			tx.Now.Add(-s.cfg.Throttle.Window), tx.Now)
+		if err != nil {
+			return err
+		}
+		// Every node has long polled these: a poll looks back one minute.
+		_, err = tx.Exec(ctx, `DELETE FROM cache_invalidations WHERE at < $1`, tx.Now.Add(-time.Hour))
 		return err
 	})
 	return n, err

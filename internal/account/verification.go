@@ -144,6 +144,9 @@ func (s *Service) ClaimAttribute(ctx context.Context, user User, c Claim) (Verif
 		if err != nil {
 			return err
 		}
+		if err := s.invalidate(ctx, tx, userKey(user.ID)); err != nil {
+			return err
+		}
 		return addVerificationEvent(ctx, tx, v.ID, "claimed", user.ID, "")
 	})
 	return v, err
@@ -170,7 +173,7 @@ func scanVerifications(rows *store.Rows, now time.Time) ([]Verification, error) 
 			return nil, err
 		}
 		v.Value = typedValue(v.Kind, value)
-		v.Verified = v.Status == VerApproved && (v.ExpiresAt == nil || v.ExpiresAt.After(now))
+		v.Verified = isVerified(v.Status, v.ExpiresAt, now)
 		out = append(out, v)
 	}
 	return out, rows.Err()
@@ -202,6 +205,10 @@ func (s *Service) Claims(ctx context.Context, userID string) ([]Verification, er
 		return nil, err
 	}
 	return scanVerifications(rows, s.db.Now())
+}
+
+func isVerified(status string, expires *time.Time, now time.Time) bool {
+	return status == VerApproved && (expires == nil || expires.After(now))
 }
 
 // VerifiedOf picks the verified attributes out of a user's claims as
@@ -363,6 +370,9 @@ func (s *Service) Withdraw(ctx context.Context, user User, id string) (Verificat
 		if err := addVerificationEvent(ctx, tx, id, "withdrawn", user.ID, ""); err != nil {
 			return err
 		}
+		if err := s.invalidate(ctx, tx, userKey(user.ID)); err != nil {
+			return err
+		}
 		v, err = s.Verification(ctx, tx, id)
 		return err
 	})
@@ -418,6 +428,9 @@ func (s *Service) decide(ctx context.Context, reviewer User, id, from, to string
 			}
 		}
 		if err := addVerificationEvent(ctx, tx, id, to, reviewer.ID, reason); err != nil {
+			return err
+		}
+		if err := s.invalidate(ctx, tx, userKey(userID)); err != nil {
 			return err
 		}
 		v, err = s.Verification(ctx, tx, id)

@@ -96,15 +96,9 @@ type meResponse struct {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
-	u := s.user(r)
-	claims, err := s.Accounts.Claims(r.Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	if claims == nil {
-		claims = []account.Verification{}
-	}
-	writeJSON(w, http.StatusOK, meResponse{User: u, Verified: account.VerifiedOf(claims), Claims: claims})
+	sess, _ := s.session(r)
+	claims := sess.ClaimsNow()
+	writeJSON(w, http.StatusOK, meResponse{User: sess.User, Verified: account.VerifiedOf(claims), Claims: claims})
 	return nil
 }
 

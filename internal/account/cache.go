@@ -1,0 +1,222 @@
+package account
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Every signed-in request needs its principal: the session, the user and
+// the user's claims (whose approvals are the verified attributes policies
+// read). principalCache keeps them in memory so that a request costs no
+// database read, and stays correct:
+//
+//   - A change that makes a principal stale (sign-out, a disabled account, a
+//     new role, a verification decided) writes a row to cache_invalidations
+//     in its own transaction, and evicts locally once it commits.
+//   - Every node polls cache_invalidations (WatchInvalidations) and evicts
+//     what the rows name, so a change made on another node, or by the
+//     command line, reaches this one within a poll interval.
+//   - A load that raced with an invalidation is not stored (generation).
+//   - Entries are reloaded after ttl regardless, a net under all of it.
+//
+// Expiry is not cached: it is computed from the cached times at each use.
+type principalCache struct {
+	mu        sync.Mutex
+	byToken   map[string]*cachedPrincipal
+	byUser    map[string]map[string]bool // user id → token hashes
+	gen       atomic.Uint64              // bumped by every eviction
+	ttl       time.Duration
+	max       int
+	seen      map[string]time.Time // invalidation rows already applied
+	lastPoll  time.Time
+	pollAhead time.Duration // how far back each poll looks again
+}
+
+type cachedPrincipal struct {
+	sess     Session
+	lastSeen time.Time
+	absolute time.Time
+	loadedAt time.Time
+}
+
+func newPrincipalCache() *principalCache {
+	return &principalCache{
+		byToken:   map[string]*cachedPrincipal{},
+		byUser:    map[string]map[string]bool{},
+		seen:      map[string]time.Time{},
+		ttl:       time.Minute,
+		max:       100_000,
+		pollAhead: time.Minute,
+	}
+}
+
+func (c *principalCache) get(tokenHash string, now time.Time) (cachedPrincipal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.byToken[tokenHash]
+	if !ok || now.Sub(e.loadedAt) >= c.ttl || now.Before(e.loadedAt) {
+		return cachedPrincipal{}, false
+	}
+	return *e, true
+}
+
+// put stores a principal loaded when the generation was gen, unless an
+// eviction happened since (the load may have read what it evicted).
+func (c *principalCache) put(gen uint64, e cachedPrincipal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	if len(c.byToken) >= c.max {
+		for h, old := range c.byToken { // evict one arbitrary entry
+			c.removeLocked(h, old.sess.User.ID)
+			break
+		}
+	}
+	c.byToken[e.sess.TokenHash] = &e
+	if c.byUser[e.sess.User.ID] == nil {
+		c.byUser[e.sess.User.ID] = map[string]bool{}
+	}
+	c.byUser[e.sess.User.ID][e.sess.TokenHash] = true
+}
+
+// touched records a refreshed last-seen time.
+func (c *principalCache) touched(tokenHash string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byToken[tokenHash]; ok {
+		e.lastSeen = at
+	}
+}
+
+func (c *principalCache) removeLocked(tokenHash, userID string) {
+	delete(c.byToken, tokenHash)
+	if set := c.byUser[userID]; set != nil {
+		delete(set, tokenHash)
+		if len(set) == 0 {
+			delete(c.byUser, userID)
+		}
+	}
+}
+
+// evict drops what key names: "session:<hash>" or "user:<id>".
+func (c *principalCache) evict(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	kind, id, _ := strings.Cut(key, ":")
+	switch kind {
+	case "session":
+		if e, ok := c.byToken[id]; ok {
+			c.removeLocked(id, e.sess.User.ID)
+		}
+	case "user":
+		for h := range c.byUser[id] {
+			delete(c.byToken, h)
+		}
+		delete(c.byUser, id)
+	}
+}
+
+func (c *principalCache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	c.byToken = map[string]*cachedPrincipal{}
+	c.byUser = map[string]map[string]bool{}
+}
+
+// invalidate records, inside tx, that key's cached data is stale, and
+// evicts it here once tx commits.
+func (s *Service) invalidate(ctx context.Context, tx *store.Tx, key string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO cache_invalidations (id, cache_key, at) VALUES ($1, $2, $3)`, store.NewID(tx.Now), key, tx.Now)
+	if err != nil {
+		return err
+	}
+	tx.AfterCommit(func() { s.cache.evict(key) })
+	return nil
+}
+
+func userKey(id string) string      { return "user:" + id }
+func sessionKey(hash string) string { return "session:" + hash }
+
+// PollInvalidations applies the invalidations other processes wrote since
+// the last poll. Each poll looks a minute further back than the last one,
+// so a transaction that committed late, or a node whose clock runs behind,
+// is not missed; rows already applied are remembered and skipped.
+func (s *Service) PollInvalidations(ctx context.Context) error {
+	c := s.cache
+	c.mu.Lock()
+	since := c.lastPoll.Add(-c.pollAhead)
+	c.mu.Unlock()
+	now := s.db.Now()
+	rows, err := s.db.Query(ctx, `SELECT id, cache_key FROM cache_invalidations WHERE at > $1`, since)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var fresh []string
+	c.mu.Lock()
+	for rows.Next() {
+		var id, key string
+		if err := rows.Scan(&id, &key); err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		if _, done := c.seen[id]; !done {
+			c.seen[id] = now
+			fresh = append(fresh, key)
+		}
+	}
+	for id, at := range c.seen {
+		if now.Sub(at) > 2*c.pollAhead {
+			delete(c.seen, id)
+		}
+	}
+	c.lastPoll = now
+	c.mu.Unlock()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, key := range fresh {
+		c.evict(key)
+	}
+	return nil
+}
+
+// WatchInvalidations polls for invalidations every interval until ctx
+// ends. If polling fails for longer than the cache's lifetime, the cache is
+// flushed: without news it cannot be trusted.
+func (s *Service) WatchInvalidations(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var failingSince time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.PollInvalidations(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+				log.Warn("polling cache invalidations", "error", err)
+			}
+			if time.Since(failingSince) > s.cache.ttl {
+				s.cache.flush()
+			}
+			continue
+		}
+		failingSince = time.Time{}
+	}
+}
