@@ -20,7 +20,7 @@ import (
 
 // env is a real server on a real database, reached over loopback HTTP.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	db       *store.DB
 	accounts *account.Service
 	api      *Server
@@ -43,7 +43,9 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 // testArgon2 is real argon2id at a low cost, to keep the suite quick.
 var testArgon2 = account.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}
 
-func newEnv(t *testing.T, extra ...route) *env {
+func newEnv(t *testing.T, extra ...route) *env { return newEnvB(t, extra...) }
+
+func newEnvB(t testing.TB, extra ...route) *env {
 	t.Helper()
 	db := storetest.Open(t)
 	logs := &syncBuffer{}

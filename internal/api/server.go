@@ -165,10 +165,17 @@ func (h *headerOnly) WriteHeader(status int)      { h.status = status }
 
 type ctxKey int
 
-const (
-	sessionKey ctxKey = iota
-	requestIDKey
-)
+// stateKey holds a request's *requestState.
+const stateKey ctxKey = 0
+
+// requestState is what the middleware learns about a request once and the
+// handlers share: its id and its (lazily authenticated) session.
+type requestState struct {
+	id      string
+	checked bool
+	sess    account.Session
+	err     error
+}
 
 // authorize checks the bearer token and the caller's role for a route.
 func (s *Server) authorize(r *http.Request, a access) error {
@@ -190,14 +197,14 @@ func (s *Server) authorize(r *http.Request, a access) error {
 
 // session authenticates the request once and remembers the answer.
 func (s *Server) session(r *http.Request) (account.Session, error) {
-	holder, _ := r.Context().Value(sessionKey).(*sessionHolder)
+	holder, _ := r.Context().Value(stateKey).(*requestState)
 	if holder == nil {
-		holder = &sessionHolder{}
+		holder = &requestState{}
 	}
-	if holder.done {
+	if holder.checked {
 		return holder.sess, holder.err
 	}
-	holder.done = true
+	holder.checked = true
 	auth := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(auth, " ")
 	switch {
@@ -211,12 +218,6 @@ func (s *Server) session(r *http.Request) (account.Session, error) {
 	return holder.sess, holder.err
 }
 
-type sessionHolder struct {
-	done bool
-	sess account.Session
-	err  error
-}
-
 // user returns the signed-in caller of a route that requires one.
 func (s *Server) user(r *http.Request) account.User {
 	sess, _ := s.session(r)
@@ -224,6 +225,8 @@ func (s *Server) user(r *http.Request) account.User {
 }
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if st, _ := ctx.Value(stateKey).(*requestState); st != nil {
+		return st.id
+	}
+	return ""
 }

@@ -1,0 +1,32 @@
+package api
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+)
+
+// BenchmarkMe measures a signed-in GET /api/v1/me through the whole
+// handler chain (middleware, authentication, encoding), without the network.
+func BenchmarkMe(b *testing.B) {
+	e := newEnvB(b)
+	e.api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // as production logs: written, not kept
+	tok := e.user("mei", account.RoleUser)
+	h := e.api.Handler()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", "/api/v1/me", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
+			}
+		}
+	})
+}
