@@ -102,6 +102,8 @@ func TestBadInputIsRefusedAndNothingIsWritten(t *testing.T) {
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/verifications/" + id + "/approve", token: reviewerTok}), 409, "already_decided")
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/verifications/nope/approve", token: reviewerTok}), 404, "not_found")
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/verifications/" + id + "/revoke", token: reviewerTok, body: `{}`}), 422, "invalid")
+	// An empty body with a JSON content type is no body, not malformed JSON.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/verifications/" + id + "/revoke", token: reviewerTok, body: ``}), 422, "invalid")
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/verifications/" + id + "/approve", token: reviewerTok, body: `{"expires_at": "tomorrow"}`}), 400, "wrong_type")
 }
 

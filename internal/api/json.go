@@ -24,7 +24,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 // decodeOptional is decode for requests whose body may be left out
 // entirely (every field optional).
 func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
-	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+	if r.ContentLength == 0 {
 		return nil
 	}
 	return decode(w, r, v)

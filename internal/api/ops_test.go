@@ -6,6 +6,8 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -171,4 +173,44 @@ func isCodeType(e ast.Expr) bool {
 		return t.Sel.Name == "Code"
 	}
 	return false
+}
+
+func TestClientAddressBelievesOnlyTrustedProxies(t *testing.T) {
+	proxies, _ := netip.ParsePrefix("10.0.0.0/8")
+	s := &Server{Deps: Deps{TrustedProxies: []netip.Prefix{proxies}}}
+	cases := []struct {
+		remote, xff, want string
+	}{
+		{"203.0.113.7:5000", "", "203.0.113.7"},
+		{"203.0.113.7:5000", "198.51.100.1", "203.0.113.7"},                    // not a proxy: its header is ignored
+		{"10.1.2.3:5000", "198.51.100.1", "198.51.100.1"},                      // a trusted proxy
+		{"10.1.2.3:5000", "192.0.2.9, 198.51.100.1, 10.9.9.9", "198.51.100.1"}, // the nearest untrusted hop
+		{"10.1.2.3:5000", "garbage", "10.1.2.3"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "", "2001:db8:1:2::/64"}, // one IPv6 /64 is one client
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := s.clientAddr(r); got != c.want {
+			t.Errorf("remote %s, X-Forwarded-For %q: got %q, want %q", c.remote, c.xff, got, c.want)
+		}
+	}
+}
+
+func TestProblemTypesAreDocumented(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(req{method: "POST", path: "/api/v1/users", body: `{"handle": 1}`})
+	typ, _ := r.json["type"].(string)
+	doc := e.do(req{method: "GET", path: typ})
+	if doc.status != 200 || doc.json["code"] != "wrong_type" || doc.json["status"] != float64(400) {
+		t.Fatalf("GET %s: %d %s", typ, doc.status, doc.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/problems/no_such_code"}), 404, "not_found")
+	list := e.do(req{method: "GET", path: "/api/problems"})
+	if items, _ := list.json["items"].([]any); len(items) != len(codes) {
+		t.Fatalf("/api/problems lists %d codes, the table has %d", len(items), len(codes))
+	}
 }
