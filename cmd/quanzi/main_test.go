@@ -228,3 +228,21 @@ func TestServeRefusesABadDatabaseURL(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestLineBufferWritesInBatchesAndOnFlush(t *testing.T) {
+	var out syncBuf
+	b := newLineBuffer(&out)
+	b.Write([]byte("one\n"))
+	b.Write([]byte("two\n"))
+	if out.String() != "" {
+		t.Fatalf("written before a flush: %q", out.String())
+	}
+	if err := b.Flush(); err != nil || out.String() != "one\ntwo\n" {
+		t.Fatalf("after flush: %q, %v", out.String(), err)
+	}
+	big := bytes.Repeat([]byte("x"), maxBuffered)
+	b.Write(big)
+	if len(out.String()) != len("one\ntwo\n")+maxBuffered {
+		t.Fatal("a full buffer was not written out at once")
+	}
+}

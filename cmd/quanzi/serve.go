@@ -56,7 +56,10 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	if err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
+	logs := newLineBuffer(stderr)
+	defer logs.Flush()
+	go logs.run(ctx)
+	log, err := c.logger(logs)
 	if err != nil {
 		return err
 	}
