@@ -23,7 +23,9 @@ const (
 	maxBuffered = 64 << 10
 )
 
-func newLineBuffer(w io.Writer) *lineBuffer { return &lineBuffer{w: w, buf: make([]byte, 0, maxBuffered)} }
+func newLineBuffer(w io.Writer) *lineBuffer {
+	return &lineBuffer{w: w, buf: make([]byte, 0, maxBuffered)}
+}
 
 // Write takes one whole log line (slog writes each record in one call).
 func (b *lineBuffer) Write(p []byte) (int, error) {
