@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,19 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// series caches each label combination's counter and histogram, so a
+	// request does not hash its labels again.
+	series sync.Map // seriesKey → *series
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type series struct {
+	count prometheus.Counter
+	time  prometheus.Observer
 }
 
 func newMetrics(db *store.DB) *metrics {
@@ -42,8 +56,19 @@ func newMetrics(db *store.DB) *metrics {
 }
 
 func (m *metrics) observe(route, method string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route, method).Observe(d.Seconds())
+	k := seriesKey{route, method, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		// Unmatched paths share one route label, so the key space stays
+		// bounded by the route table.
+		v, _ = m.series.LoadOrStore(k, &series{
+			count: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			time:  m.latency.WithLabelValues(route, method),
+		})
+	}
+	s := v.(*series)
+	s.count.Inc()
+	s.time.Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

@@ -52,7 +52,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 				route = "unmatched"
 			}
 			elapsed := time.Since(start)
-			s.metrics.observe(route, r.Method, rec.status, elapsed)
+			s.metrics.observe(route, methodLabel(r.Method), rec.status, elapsed)
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelError
@@ -75,19 +75,28 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 }
 
 // securityHeaders go on every response. The API serves no HTML, so its
-// policy forbids everything; the web app sets its own, strict policy for
-// its pages.
+// policy forbids everything; the web app sets its own, strict policy (and
+// the document-only headers, such as Cross-Origin-Opener-Policy and
+// Permissions-Policy) for its pages.
 var securityHeaders = map[string][]string{
 	"X-Content-Type-Options":       {"nosniff"},
 	"Referrer-Policy":              {"strict-origin-when-cross-origin"},
 	"X-Frame-Options":              {"DENY"},
-	"Cross-Origin-Opener-Policy":   {"same-origin"},
 	"Cross-Origin-Resource-Policy": {"same-origin"},
-	"Permissions-Policy":           {"camera=(), microphone=(), geolocation=(), interest-cohort=()"},
 	"Content-Security-Policy":      {"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"},
 }
 
 var noStore = []string{"no-store"}
+
+// methodLabel keeps the metrics' method label to the standard methods, so
+// a client inventing methods cannot grow the series without bound.
+func methodLabel(m string) string {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+		return m
+	}
+	return "other"
+}
 
 func validRequestID(id string) bool {
 	if id == "" || len(id) > 64 {

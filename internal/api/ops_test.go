@@ -59,6 +59,7 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 		t.Fatalf("readyz: %d %s", r.status, r.body)
 	}
 	e.do(req{method: "GET", path: "/api/v1/me"})
+	e.do(req{method: "BREW", path: "/coffee"})
 	m := e.do(req{method: "GET", path: "/metrics"})
 	body := string(m.body)
 	for _, want := range []string{
@@ -66,6 +67,7 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 		`quanzi_http_request_duration_seconds_bucket{method="GET",route="GET /healthz"`,
 		`quanzi_db_connections_open{pool=`,
 		`go_goroutines`,
+		`quanzi_http_requests_total{method="other",route="unmatched",status="404"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

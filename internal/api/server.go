@@ -121,47 +121,41 @@ func (s *Server) Handler() http.Handler {
 	return s.middleware(http.HandlerFunc(s.dispatch))
 }
 
-// dispatch routes a request, answering unknown paths and methods with
-// problem+json rather than ServeMux's plain text.
+// dispatch routes a request. Unknown paths and methods get problem+json
+// rather than ServeMux's plain text: fallbackWriter turns the mux's own
+// 404 and 405 answers into problems, so each request is routed once.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	h, pattern := s.mux.Handler(r)
-	if pattern != "" {
-		s.mux.ServeHTTP(w, r) // sets r.Pattern and the path values
-		return
-	}
-	probe := &headerOnly{header: http.Header{}}
-	h.ServeHTTP(probe, r)
-	if probe.status == http.StatusMethodNotAllowed {
-		w.Header().Set("Allow", probe.header.Get("Allow"))
-		writeError(w, r, errs.E(errMethodNotAllowed, "%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, probe.header.Get("Allow")))
-		return
-	}
-	if probe.status == http.StatusMovedPermanently || probe.status == http.StatusTemporaryRedirect || probe.status == http.StatusPermanentRedirect {
-		for k, v := range probe.header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(probe.status)
-		return
-	}
-	writeError(w, r, errs.E(errs.NotFound, "There is nothing at %s.", truncatePath(r.URL.Path)))
+	s.mux.ServeHTTP(&fallbackWriter{ResponseWriter: w, r: r}, r)
 }
 
-func truncatePath(p string) string {
-	if len(p) > 100 {
-		return p[:100] + "…"
+type fallbackWriter struct {
+	http.ResponseWriter
+	r        *http.Request
+	replaced bool
+}
+
+func (f *fallbackWriter) WriteHeader(status int) {
+	if f.r.Pattern != "" || (status != http.StatusNotFound && status != http.StatusMethodNotAllowed) {
+		f.ResponseWriter.WriteHeader(status)
+		return
 	}
-	return p
+	f.replaced = true
+	if status == http.StatusMethodNotAllowed {
+		allow := f.Header().Get("Allow")
+		writeError(f.ResponseWriter, f.r, errs.E(errMethodNotAllowed, "%s is not allowed on %s; allowed: %s.", f.r.Method, truncatePath(f.r.URL.Path), allow))
+		return
+	}
+	writeError(f.ResponseWriter, f.r, errs.E(errs.NotFound, "There is nothing at %s.", truncatePath(f.r.URL.Path)))
 }
 
-// headerOnly records what ServeMux's fallback handler would answer.
-type headerOnly struct {
-	header http.Header
-	status int
+func (f *fallbackWriter) Write(b []byte) (int, error) {
+	if f.replaced { // the mux's plain-text body: the problem was written instead
+		return len(b), nil
+	}
+	return f.ResponseWriter.Write(b)
 }
 
-func (h *headerOnly) Header() http.Header         { return h.header }
-func (h *headerOnly) Write(b []byte) (int, error) { return len(b), nil }
-func (h *headerOnly) WriteHeader(status int)      { h.status = status }
+func (f *fallbackWriter) Unwrap() http.ResponseWriter { return f.ResponseWriter }
 
 type ctxKey int
 
@@ -229,4 +223,11 @@ func requestID(ctx context.Context) string {
 		return st.id
 	}
 	return ""
+}
+
+func truncatePath(p string) string {
+	if len(p) > 100 {
+		return p[:100] + "…"
+	}
+	return p
 }
