@@ -28,6 +28,7 @@ func commands() []command {
 		{"serve", "run the server (HTTP API) on an embedded SQLite or a PostgreSQL database", runServe},
 		{"migrate", "bring the database schema up to date and exit", runMigrate},
 		{"admin", "operator tasks: create-user, set-role, disable-user, enable-user", runAdmin},
+		{"ledger", "ledger verify: prove every balance and entry from the journal", runLedger},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: quanzi help serve", runHelp},
 	}

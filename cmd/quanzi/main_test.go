@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
 )
 
@@ -245,4 +246,33 @@ func TestLineBufferWritesInBatchesAndOnFlush(t *testing.T) {
 	if len(out.String()) != len("one\ntwo\n")+maxBuffered {
 		t.Fatal("a full buffer was not written out at once")
 	}
+}
+
+func TestLedgerVerify(t *testing.T) {
+	args := dbArgs(t)
+	out, errOut, err := runCLI(t, append([]string{"ledger", "verify"}, args...)...)
+	if err != nil || !strings.Contains(out, "ledger OK") {
+		t.Fatalf("verify on a fresh ledger: %v\n%s%s", err, out, errOut)
+	}
+	if !strings.Contains(errOut, "verifying accounts") {
+		t.Errorf("no progress shown: %q", errOut)
+	}
+	// Tamper with a balance: verify must fail and say where.
+	db, err := store.Open(context.Background(), storeOptions(args))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Exec(context.Background(), `UPDATE ledger_accounts SET available = available + 5 WHERE id = 'sys_fees'`)
+	db.Close()
+	out, _, err = runCLI(t, append([]string{"ledger", "verify", "--quiet"}, args...)...)
+	if err == nil || !strings.Contains(out, "MISMATCH: account sys_fees records available 5") {
+		t.Fatalf("verify on a tampered ledger: %v\n%s", err, out)
+	}
+}
+
+func storeOptions(args []string) store.Options {
+	if args[0] == "--database" {
+		return store.Options{Database: args[1]}
+	}
+	return store.Options{DataDir: args[1]}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/ledger"
 )
 
 // codeInfo is what the API says about an error code.
@@ -43,6 +44,9 @@ var codes = map[errs.Code]codeInfo{
 	account.CodeTooManyAttempts:    {429, "Too many attempts"},
 	account.CodeAlreadyDecided:     {409, "Already decided"},
 	account.CodeClaimPending:       {409, "Claim already pending"},
+
+	ledger.CodeInsufficientFunds: {422, "Insufficient funds"},
+	ledger.CodeAlreadyReversed:   {409, "Already reversed"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

@@ -88,3 +88,21 @@ func (db *DB) tryTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	return nil
 }
+
+// ReadTx runs fn against one consistent snapshot of the database, for
+// reports that read a lot while others write (ledger verify). On
+// PostgreSQL it is a read-only REPEATABLE READ transaction; on SQLite a
+// read transaction on the read pool, whose WAL snapshot is fixed at its
+// first read.
+func (db *DB) ReadTx(ctx context.Context, fn func(q Querier) error) error {
+	var opts *sql.TxOptions
+	if db.Engine == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	sqlTx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return db.mapErr(err)
+	}
+	defer sqlTx.Rollback()
+	return fn(runner{sqlTx, db})
+}
