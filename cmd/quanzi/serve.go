@@ -17,6 +17,7 @@ import (
 	"github.com/quanzi/quanzi/internal/demo"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 type serveConfig struct {
@@ -98,7 +99,8 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Logger: log, Version: version, TrustedProxies: proxies})
+	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
@@ -111,7 +113,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go janitor(ctx, log, accounts, idem)
+	go janitor(ctx, log, accounts, idem, wallets)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
 	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
@@ -137,10 +139,10 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	return nil
 }
 
-// janitor deletes expired sessions, throttle counters and idempotency keys
-// every ten minutes. Several nodes may run it at once: the deletes are
+// janitor deletes expired sessions, throttle counters and idempotency keys,
+// and settles top-ups the gateway left unconfirmed, every ten minutes. Several nodes may run it at once: the deletes are
 // idempotent.
-func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, idem *idempotency.Store) {
+func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, idem *idempotency.Store, wallets *wallet.Service) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -156,6 +158,11 @@ func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, i
 		}
 		if _, err := idem.Purge(ctx); err != nil {
 			log.Warn("purging idempotency keys", "error", err)
+		}
+		if n, err := wallets.Reconcile(ctx, 5*time.Minute); err != nil {
+			log.Warn("reconciling pending top-ups", "error", err)
+		} else if n > 0 {
+			log.Info("reconciled pending top-ups", "count", n)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // env is a real server on a real database, reached over loopback HTTP.
@@ -51,7 +52,8 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
-	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test"})
+	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
+		Wallet: wallet.New(db, accounts, wallet.NewSandbox(db))})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)

@@ -11,6 +11,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // codeInfo is what the API says about an error code.
@@ -47,6 +48,11 @@ var codes = map[errs.Code]codeInfo{
 
 	ledger.CodeInsufficientFunds: {422, "Insufficient funds"},
 	ledger.CodeAlreadyReversed:   {409, "Already reversed"},
+
+	wallet.CodeCurrencyMismatch:   {422, "Currency mismatch"},
+	wallet.CodePaymentDeclined:    {402, "Payment declined"},
+	wallet.CodeGatewayUnavailable: {502, "Gateway unavailable"},
+	wallet.CodeRecipient:          {422, "Recipient unavailable"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

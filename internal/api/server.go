@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // Deps are the parts the API serves.
@@ -23,6 +24,7 @@ type Deps struct {
 	DB          *store.DB
 	Accounts    *account.Service
 	Idempotency *idempotency.Store
+	Wallet      *wallet.Service
 	Logger      *slog.Logger
 	Version     string
 	// TrustedProxies are the addresses of reverse proxies whose

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"context"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/ledger"
+)
+
+func (e *env) balance(tok string) float64 {
+	e.t.Helper()
+	r := e.do(req{method: "GET", path: "/api/v1/wallet", token: tok})
+	if r.status != 200 {
+		e.t.Fatalf("wallet: %d %s", r.status, r.body)
+	}
+	return r.json["available"].(float64)
+}
+
+func (e *env) ledgerOK() {
+	e.t.Helper()
+	r, err := ledger.Verify(context.Background(), e.db, nil)
+	if err != nil || !r.OK() {
+		e.t.Fatalf("ledger verify: %v %v", err, r.Problems)
+	}
+}
+
+func TestTopupThroughTheSandboxGateway(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("mei", account.RoleUser)
+	if b := e.balance(tok); b != 0 {
+		t.Fatalf("a new wallet holds %v", b)
+	}
+	r := e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: map[string]any{"amount": 10_000}})
+	if r.status != 201 || r.json["status"] != "succeeded" || r.json["entry_id"] == "" {
+		t.Fatalf("top-up: %d %s", r.status, r.body)
+	}
+	// A declined charge moves nothing.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: map[string]any{"amount": 500, "source": "sandbox-decline"}}), 402, "payment_declined")
+	// The gateway charges and then drops the connection: the client is told
+	// to retry; the retry with the same key completes it, exactly once.
+	key := map[string]string{"Idempotency-Key": "topup-1"}
+	body := map[string]any{"amount": 700, "source": "sandbox-fail-after-charge"}
+	r = e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: body, header: key})
+	wantProblem(t, r, 502, "gateway_unavailable")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("gateway_unavailable without Retry-After")
+	}
+	first := e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: body, header: key})
+	again := e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: body, header: key})
+	if first.status != 201 || string(again.body) != string(first.body) {
+		t.Fatalf("retries: %d %s / %d %s", first.status, first.body, again.status, again.body)
+	}
+	if b := e.balance(tok); b != 10_700 {
+		t.Fatalf("balance %v after top-ups of 10000 and 700 (and a decline), want 10700", b)
+	}
+	// The same key for a different top-up is refused.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: map[string]any{"amount": 800, "source": "sandbox-fail-after-charge"}, header: key}), 422, "idempotency_mismatch")
+	e.ledgerOK()
+}
+
+func TestTopupLeftPendingIsReconciled(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("mei", account.RoleUser)
+	r := e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: map[string]any{"amount": 300, "source": "sandbox-fail-after-charge"}})
+	wantProblem(t, r, 502, "gateway_unavailable")
+	n, err := e.api.Wallet.Reconcile(context.Background(), 0)
+	if err != nil || n != 1 {
+		t.Fatalf("reconcile settled %d (%v), want 1", n, err)
+	}
+	if b := e.balance(tok); b != 300 {
+		t.Fatalf("balance after reconciling: %v, want 300", b)
+	}
+	if n, _ := e.api.Wallet.Reconcile(context.Background(), 0); n != 0 {
+		t.Fatalf("a second reconcile settled %d more", n)
+	}
+	e.ledgerOK()
+}
+
+func TestTransfers(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user("boss", account.RoleAdmin)
+	mei := e.user("mei", account.RoleUser)
+	lei := e.user("lei", account.RoleUser)
+	e.user("gone", account.RoleUser)
+	e.do(req{method: "POST", path: "/api/v1/admin/users/gone/disable", token: admin})
+	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 1_000}})
+
+	key := map[string]string{"Idempotency-Key": "lunch"}
+	first := e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: `{"to": "@Lei", "amount": 250, "memo": "午饭 lunch"}`, header: key})
+	if first.status != 201 || first.json["to"] != "lei" || first.json["amount"] != float64(250) {
+		t.Fatalf("transfer: %d %s", first.status, first.body)
+	}
+	again := e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: `{"to": "@Lei", "amount": 250, "memo": "午饭 lunch"}`, header: key})
+	if string(again.body) != string(first.body) {
+		t.Fatalf("a retry moved money again: %s", again.body)
+	}
+	if a, b := e.balance(mei), e.balance(lei); a != 750 || b != 250 {
+		t.Fatalf("balances %v and %v, want 750 and 250", a, b)
+	}
+
+	bad := []struct {
+		name   string
+		body   string
+		status int
+		code   string
+	}{
+		{"zero", `{"to": "lei", "amount": 0}`, 422, "invalid"},
+		{"negative", `{"to": "lei", "amount": -5}`, 422, "invalid"},
+		{"fractional", `{"to": "lei", "amount": 12.5}`, 400, "wrong_type"},
+		{"a string", `{"to": "lei", "amount": "100"}`, 400, "wrong_type"},
+		{"above int64", `{"to": "lei", "amount": 99999999999999999999}`, 400, "wrong_type"},
+		{"above the maximum", `{"to": "lei", "amount": 100000001}`, 422, "invalid"},
+		{"unknown recipient", `{"to": "nobody", "amount": 1}`, 422, "recipient_unavailable"},
+		{"disabled recipient", `{"to": "gone", "amount": 1}`, 422, "recipient_unavailable"},
+		{"to self", `{"to": "mei", "amount": 1}`, 422, "invalid"},
+		{"no recipient", `{"amount": 1}`, 422, "invalid"},
+		{"insufficient funds", `{"to": "lei", "amount": 751}`, 422, "insufficient_funds"},
+		{"another currency", `{"to": "lei", "amount": 1, "currency": "USD"}`, 422, "currency_mismatch"},
+		{"key reused for another body", `{"to": "lei", "amount": 1}`, 422, "idempotency_mismatch"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			var h map[string]string
+			if c.code == "idempotency_mismatch" {
+				h = key
+			}
+			r := e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: c.body, header: h})
+			wantProblem(t, r, c.status, c.code)
+			if c.code == "insufficient_funds" && r.json["available"] != float64(750) {
+				t.Fatalf("insufficient_funds without the available amount: %s", r.body)
+			}
+		})
+	}
+	if a, b := e.balance(mei), e.balance(lei); a != 750 || b != 250 {
+		t.Fatalf("refused transfers moved money: %v and %v", a, b)
+	}
+
+	hist := e.do(req{method: "GET", path: "/api/v1/wallet/transactions?limit=1", token: mei})
+	items, _ := hist.json["items"].([]any)
+	if hist.status != 200 || len(items) != 1 || hist.json["next_cursor"] == "" {
+		t.Fatalf("history page 1: %d %s", hist.status, hist.body)
+	}
+	top := items[0].(map[string]any)
+	if top["kind"] != "transfer" || top["amount"] != float64(-250) || top["counterparty"] != "lei" || top["memo"] != "午饭 lunch" {
+		t.Fatalf("newest history line: %v", top)
+	}
+	next := e.do(req{method: "GET", path: "/api/v1/wallet/transactions?limit=5&cursor=" + hist.json["next_cursor"].(string), token: mei})
+	items, _ = next.json["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["kind"] != "topup" || next.json["next_cursor"] != "" {
+		t.Fatalf("history page 2: %s", next.body)
+	}
+	lh := e.do(req{method: "GET", path: "/api/v1/wallet/transactions", token: lei})
+	if items, _ := lh.json["items"].([]any); len(items) != 1 || items[0].(map[string]any)["counterparty"] != "mei" || items[0].(map[string]any)["amount"] != float64(250) {
+		t.Fatalf("recipient's history: %s", lh.body)
+	}
+	e.ledgerOK()
+}

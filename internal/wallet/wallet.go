@@ -1,0 +1,358 @@
+// Package wallet is what people do with their money: see it, top it up
+// from a funding source, and send it to each other. Every movement is one
+// ledger entry written in one transaction together with its business
+// record (a transfer, a top-up).
+package wallet
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Bounds on single movements, in minor units. Limits that depend on a
+// user's verification level come on top of these.
+const (
+	MaxTopup    = 5_000_000   // ¥50,000
+	MaxTransfer = 100_000_000 // ¥1,000,000
+	maxMemo     = 200
+)
+
+// Error codes.
+const (
+	CodeCurrencyMismatch   errs.Code = "currency_mismatch"
+	CodePaymentDeclined    errs.Code = "payment_declined"
+	CodeGatewayUnavailable errs.Code = "gateway_unavailable"
+	CodeRecipient          errs.Code = "recipient_unavailable"
+)
+
+// Service runs wallet operations.
+type Service struct {
+	db       *store.DB
+	accounts *account.Service
+	gateway  Gateway
+}
+
+// New returns the wallet service.
+func New(db *store.DB, accounts *account.Service, gateway Gateway) *Service {
+	return &Service{db: db, accounts: accounts, gateway: gateway}
+}
+
+// Wallet is a user's money.
+type Wallet struct {
+	Currency  string `json:"currency"`
+	Available int64  `json:"available"`
+	Held      int64  `json:"held"`
+}
+
+// Balance returns a user's wallet.
+func (s *Service) Balance(ctx context.Context, userID string) (Wallet, error) {
+	b, err := ledger.BalanceOf(ctx, s.db, ledger.WalletID(userID))
+	return Wallet{Currency: ledger.Currency, Available: b.Available, Held: b.Held}, err
+}
+
+// CheckAmount validates an amount of money from a client.
+func CheckAmount(amount, max int64) error {
+	if amount <= 0 {
+		return errs.Field("amount", "The amount must be a positive whole number of fen (1250 is ¥12.50); it is %d.", amount)
+	}
+	if amount > max {
+		return errs.Field("amount", "The amount may be at most %s; it is %s.", ledger.Format(max), ledger.Format(amount))
+	}
+	return nil
+}
+
+// CheckCurrency accepts an empty currency (meaning the wallet's) or the
+// wallet's own.
+func CheckCurrency(c string) error {
+	if c != "" && c != ledger.Currency {
+		return &errs.Error{Code: CodeCurrencyMismatch, Field: "currency",
+			Message: "Wallets hold " + ledger.Currency + "; " + truncate(c, 10) + " is not accepted."}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+// Transfer is money sent from one user to another.
+type Transfer struct {
+	ID        string    `json:"id"`
+	From      string    `json:"from"` // handles
+	To        string    `json:"to"`
+	Amount    int64     `json:"amount"`
+	Currency  string    `json:"currency"`
+	Memo      string    `json:"memo,omitempty"`
+	EntryID   string    `json:"entry_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TransferRequest is what a sender asks for.
+type TransferRequest struct {
+	To       string // handle
+	Amount   int64
+	Currency string
+	Memo     string
+}
+
+// Send moves money from sender to another user in tx: one ledger entry and
+// one transfer record. Every check happens before anything is written.
+func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, req TransferRequest) (Transfer, error) {
+	if err := CheckAmount(req.Amount, MaxTransfer); err != nil {
+		return Transfer{}, err
+	}
+	if err := CheckCurrency(req.Currency); err != nil {
+		return Transfer{}, err
+	}
+	memo := strings.TrimSpace(req.Memo)
+	if !utf8.ValidString(memo) || utf8.RuneCountInString(memo) > maxMemo {
+		return Transfer{}, errs.Field("memo", "The memo must be text of at most %d characters.", maxMemo)
+	}
+	if strings.TrimSpace(req.To) == "" {
+		return Transfer{}, errs.Field("to", "Say whom to pay: the recipient's handle is required.")
+	}
+	to, err := s.accounts.UserByHandle(ctx, tx, req.To)
+	if errs.Is(err, errs.NotFound) {
+		return Transfer{}, &errs.Error{Code: CodeRecipient, Field: "to", Message: "There is no user @" + truncate(strings.TrimPrefix(strings.TrimSpace(req.To), "@"), 40) + " to pay."}
+	}
+	if err != nil {
+		return Transfer{}, err
+	}
+	if to.ID == sender.ID {
+		return Transfer{}, errs.Field("to", "You cannot send money to yourself.")
+	}
+	if to.Status != account.StatusActive {
+		return Transfer{}, &errs.Error{Code: CodeRecipient, Field: "to", Message: "@" + to.Handle + "'s account is disabled and cannot receive money."}
+	}
+	from, err := ledger.OpenWallet(ctx, tx, sender.ID)
+	if err != nil {
+		return Transfer{}, err
+	}
+	dest, err := ledger.OpenWallet(ctx, tx, to.ID)
+	if err != nil {
+		return Transfer{}, err
+	}
+	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "transfer", Memo: memo, Postings: []ledger.Posting{
+		{Account: from, Bucket: ledger.Available, Amount: -req.Amount},
+		{Account: dest, Bucket: ledger.Available, Amount: req.Amount},
+	}})
+	if err != nil {
+		return Transfer{}, err
+	}
+	t := Transfer{ID: store.NewID(tx.Now), From: sender.Handle, To: to.Handle, Amount: req.Amount, Currency: ledger.Currency,
+		Memo: memo, EntryID: entry.ID, CreatedAt: tx.Now}
+	_, err = tx.Exec(ctx, `INSERT INTO transfers (id, from_user, to_user, amount, currency, memo, entry_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, sender.ID, to.ID, t.Amount, t.Currency, t.Memo, t.EntryID, tx.Now)
+	return t, err
+}
+
+// Topup is money coming in from a funding source.
+type Topup struct {
+	ID            string    `json:"id"`
+	Amount        int64     `json:"amount"`
+	Currency      string    `json:"currency"`
+	Source        string    `json:"source"`
+	Status        string    `json:"status"` // pending, succeeded, declined
+	DeclineReason string    `json:"decline_reason,omitempty"`
+	EntryID       string    `json:"entry_id,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+// TopupRequest asks for money from a funding source.
+type TopupRequest struct {
+	Amount   int64
+	Currency string
+	Source   string // default SourceSandbox
+	// Key is the client's Idempotency-Key, if any: a retry with the same
+	// key finds the same top-up, so the gateway never charges twice.
+	Key string
+}
+
+// ChargeTopup records a top-up and has the gateway charge it. It returns
+// the top-up and the gateway's receipt, ready for CompleteTopup (an empty
+// receipt when the top-up was already booked), or an error: a decline
+// (payment_declined; the top-up is recorded as declined) or a gateway that
+// did not answer (gateway_unavailable; the top-up stays pending, and a
+// retry with the same key, or Reconcile, finishes it).
+func (s *Service) ChargeTopup(ctx context.Context, user account.User, req TopupRequest) (Topup, Receipt, error) {
+	if err := CheckAmount(req.Amount, MaxTopup); err != nil {
+		return Topup{}, Receipt{}, err
+	}
+	if err := CheckCurrency(req.Currency); err != nil {
+		return Topup{}, Receipt{}, err
+	}
+	if req.Source == "" {
+		req.Source = SourceSandbox
+	}
+	if len(req.Source) > 64 {
+		return Topup{}, Receipt{}, errs.Field("source", "The funding source name is too long.")
+	}
+	var t Topup
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := ledger.OpenWallet(ctx, tx, user.ID); err != nil {
+			return err
+		}
+		var key any
+		if req.Key != "" {
+			key = req.Key
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO topups (id, user_id, amount, currency, source, status, idem_key, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7) ON CONFLICT (user_id, idem_key) DO NOTHING`,
+			store.NewID(tx.Now), user.ID, req.Amount, ledger.Currency, req.Source, key, tx.Now); err != nil {
+			return err
+		}
+		var err error
+		if req.Key != "" {
+			t, err = scanTopup(tx.QueryRow(ctx, topupSelect+`WHERE user_id = $1 AND idem_key = $2`, user.ID, req.Key))
+			if err == nil && (t.Amount != req.Amount || t.Source != req.Source) {
+				return errs.E(idempotency.CodeMismatch, "This Idempotency-Key was already used for a different top-up; use a new key for a new request.")
+			}
+		} else {
+			t, err = scanTopup(tx.QueryRow(ctx, topupSelect+`WHERE user_id = $1 AND idem_key IS NULL ORDER BY created_at DESC, id DESC LIMIT 1`, user.ID))
+		}
+		return err
+	})
+	if err != nil {
+		return Topup{}, Receipt{}, err
+	}
+	switch t.Status {
+	case "declined":
+		return t, Receipt{}, declined(t.DeclineReason)
+	case "succeeded":
+		return t, Receipt{}, nil
+	}
+	receipt, err := s.charge(ctx, t)
+	if err != nil {
+		return t, Receipt{}, err
+	}
+	return t, receipt, nil
+}
+
+// charge asks the gateway for a pending top-up's money, recording a
+// decline.
+func (s *Service) charge(ctx context.Context, t Topup) (Receipt, error) {
+	receipt, err := s.gateway.Charge(ctx, Charge{Ref: t.ID, Amount: t.Amount, Source: t.Source})
+	var no ErrDeclined
+	if errors.As(err, &no) {
+		err := s.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE topups SET status = 'declined', decline_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'`,
+				no.Reason, tx.Now, t.ID)
+			return err
+		})
+		if err != nil {
+			return Receipt{}, err
+		}
+		return Receipt{}, declined(no.Reason)
+	}
+	if err != nil {
+		return Receipt{}, &errs.Error{Code: CodeGatewayUnavailable, RetryAfter: 2 * time.Second, Err: err,
+			Message: "The payment gateway did not confirm the charge. Nothing is lost: retry with the same Idempotency-Key, or the top-up completes when the gateway is reconciled."}
+	}
+	return receipt, nil
+}
+
+// Reconcile settles top-ups left pending (the gateway did not answer, or
+// the server stopped between charge and booking) once they are older than
+// minAge: it asks the gateway again — charging is idempotent by top-up — and
+// books or declines each. It returns how many it settled.
+func (s *Service) Reconcile(ctx context.Context, minAge time.Duration) (int, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, user_id FROM topups WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 100`,
+		s.db.Now().Add(-minAge))
+	if err != nil {
+		return 0, err
+	}
+	type pending struct{ id, user string }
+	var list []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.id, &p.user); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, p)
+	}
+	rows.Close()
+	settled := 0
+	for _, p := range list {
+		t, err := s.topup(ctx, s.db, p.user, p.id)
+		if err != nil {
+			return settled, err
+		}
+		receipt, err := s.charge(ctx, t)
+		if errs.Is(err, CodePaymentDeclined) {
+			settled++
+			continue
+		}
+		if err != nil {
+			continue // still no answer: try again next time
+		}
+		err = s.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := s.CompleteTopup(ctx, tx, p.user, t, receipt)
+			return err
+		})
+		if err == nil {
+			settled++
+		} else if !errs.Is(err, idempotency.CodeInProgress) {
+			return settled, err
+		}
+	}
+	return settled, nil
+}
+
+func declined(reason string) error {
+	return errs.E(CodePaymentDeclined, "The payment was declined: %s. Nothing was charged.", reason)
+}
+
+// CompleteTopup books a charged top-up in tx: the ledger entry from the
+// funding source and the status "succeeded". A top-up already booked (an
+// empty receipt) is returned as it is.
+func (s *Service) CompleteTopup(ctx context.Context, tx *store.Tx, userID string, charged Topup, receipt Receipt) (Topup, error) {
+	if receipt.GatewayRef == "" {
+		return s.topup(ctx, tx, userID, charged.ID)
+	}
+	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "topup", Memo: "top-up from " + charged.Source, Postings: []ledger.Posting{
+		{Account: ledger.Funding, Bucket: ledger.Available, Amount: -charged.Amount},
+		{Account: ledger.WalletID(userID), Bucket: ledger.Available, Amount: charged.Amount},
+	}})
+	if err != nil {
+		return Topup{}, err
+	}
+	res, err := tx.Exec(ctx, `UPDATE topups SET status = 'succeeded', gateway_ref = $1, entry_id = $2, updated_at = $3
+		WHERE id = $4 AND status = 'pending'`, receipt.GatewayRef, entry.ID, tx.Now, charged.ID)
+	if err != nil {
+		return Topup{}, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		// Another attempt booked it first: this transaction must not add a
+		// second entry, so it fails and rolls back.
+		return Topup{}, errs.E(idempotency.CodeInProgress, "This top-up is being completed by another request.")
+	}
+	return s.topup(ctx, tx, userID, charged.ID)
+}
+
+const topupSelect = `SELECT id, amount, currency, source, status, decline_reason, COALESCE(entry_id, ''), created_at FROM topups `
+
+func scanTopup(row *store.Row) (Topup, error) {
+	var t Topup
+	err := row.Scan(&t.ID, &t.Amount, &t.Currency, &t.Source, &t.Status, &t.DeclineReason, &t.EntryID, &t.CreatedAt)
+	if err == store.ErrNoRows {
+		return t, errs.E(errs.NotFound, "There is no such top-up.")
+	}
+	return t, err
+}
+
+func (s *Service) topup(ctx context.Context, q store.Querier, userID, id string) (Topup, error) {
+	return scanTopup(q.QueryRow(ctx, topupSelect+`WHERE id = $1 AND user_id = $2`, id, userID))
+}
