@@ -178,6 +178,18 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	if me.Verified["gender"] != "female" || me.Verified["student"] == nil {
 		t.Fatalf("the demo user xiaomei is not verified as a female student: %+v", me.Verified)
 	}
+	r, _ = http.NewRequest("GET", base+"/api/v1/wallet", nil)
+	r.Header.Set("Authorization", "Bearer "+sess.Token)
+	res, err = http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wal struct{ Available int64 }
+	json.NewDecoder(res.Body).Decode(&wal)
+	res.Body.Close()
+	if wal.Available != 50_000+8_800-1_500 {
+		t.Fatalf("xiaomei's demo wallet holds %d, want %d", wal.Available, 50_000+8_800-1_500)
+	}
 
 	// A login in flight when the signal comes still gets its answer.
 	inflight := make(chan int, 1)

@@ -87,8 +87,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	cfg.SessionIdle, cfg.SessionMaxAge = c.sessionIdle, c.sessionMaxAge
 	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, c.hashConcurrency), cfg)
 	idem := idempotency.New(db)
+	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
 	if c.demo {
-		seeded, err := demo.Seed(ctx, db, accounts)
+		seeded, err := demo.Seed(ctx, db, accounts, wallets)
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
 		}
@@ -99,7 +100,6 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

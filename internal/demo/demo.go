@@ -1,6 +1,7 @@
 // Package demo seeds an empty database with a small world to explore:
-// people with verified attributes (and, as later parts land, circles,
-// posts and tips). Every demo user's password is Password.
+// people with verified attributes and money in their wallets (and, as later
+// parts land, circles, posts and tips). Every demo user's password is
+// Password.
 package demo
 
 import (
@@ -10,6 +11,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // Password is every demo user's password.
@@ -48,7 +50,7 @@ func Handles() []string {
 
 // Seed creates the demo world if the database has no users yet, and says
 // whether it did.
-func Seed(ctx context.Context, db *store.DB, accounts *account.Service) (bool, error) {
+func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service) (bool, error) {
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return false, err
@@ -83,7 +85,54 @@ func Seed(ctx context.Context, db *store.DB, accounts *account.Service) (bool, e
 			}
 		}
 	}
+	if err := fund(ctx, db, wallets, users); err != nil {
+		return false, err
+	}
 	return true, nil
+}
+
+// money: every user tops up through the sandbox gateway, then a few
+// friends pay each other.
+var (
+	topups = map[string]int64{"xiaomei": 50_000, "lina": 200_000, "dawei": 80_000, "chenxi": 20_000, "newbie": 1_000}
+	sends  = []struct {
+		from, to string
+		amount   int64
+		memo     string
+	}{
+		{"lina", "xiaomei", 8_800, "生日快乐 happy birthday"},
+		{"dawei", "lina", 3_250, "火锅 AA hotpot split"},
+		{"xiaomei", "chenxi", 1_500, "奶茶 bubble tea"},
+	}
+)
+
+func fund(ctx context.Context, db *store.DB, wallets *wallet.Service, users map[string]account.User) error {
+	for _, p := range people {
+		amount, ok := topups[p.handle]
+		if !ok {
+			continue
+		}
+		u := users[p.handle]
+		t, receipt, err := wallets.ChargeTopup(ctx, u, wallet.TopupRequest{Amount: amount})
+		if err != nil {
+			return fmt.Errorf("topping up @%s: %w", p.handle, err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := wallets.CompleteTopup(ctx, tx, u.ID, t, receipt)
+			return err
+		}); err != nil {
+			return fmt.Errorf("topping up @%s: %w", p.handle, err)
+		}
+	}
+	for _, s := range sends {
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := wallets.Send(ctx, tx, users[s.from], wallet.TransferRequest{To: s.to, Amount: s.amount, Memo: s.memo})
+			return err
+		}); err != nil {
+			return fmt.Errorf("@%s paying @%s: %w", s.from, s.to, err)
+		}
+	}
+	return nil
 }
 
 func claim(ctx context.Context, accounts *account.Service, u account.User, kind string, v any) (account.Verification, error) {
