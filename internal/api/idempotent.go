@@ -21,14 +21,15 @@ type operation func(ctx context.Context, tx *store.Tx) (status int, out any, err
 // handler) and counts towards "the same request". The response is written
 // in op's own transaction, so the money and the record of the answer commit
 // together. Refusals (4xx) are recorded too and replayed; faults worth
-// retrying (5xx) release the key.
+// retrying (5xx) release the key. Money-moving transactions are group
+// committed: concurrent requests share a commit (store.Grouped).
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte, op operation) error {
 	ctx := r.Context()
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		var status int
 		var out any
-		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		err := s.DB.Grouped(ctx, func(tx *store.Tx) error {
 			var err error
 			status, out, err = op(ctx, tx)
 			return err
@@ -52,7 +53,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte,
 		return nil
 	}
 	var resp idempotency.Response
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+	err = s.DB.Grouped(ctx, func(tx *store.Tx) error {
 		status, out, err := op(ctx, tx)
 		if err != nil {
 			return err

@@ -74,7 +74,7 @@ func (s *Store) Begin(ctx context.Context, scope, key, requestHash string) (*Cla
 	token := newToken()
 	var replay *Response
 	claimed := false
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	err := s.db.Grouped(ctx, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys
 			(scope, idem_key, request_hash, claim, state, locked_until, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, 'running', $5, $6, $7)
@@ -152,7 +152,7 @@ func (c *Claim) Finish(ctx context.Context, tx *store.Tx, resp Response) error {
 // FinishAlone records a response for an operation that wrote nothing (it
 // was refused), in a transaction of its own.
 func (c *Claim) FinishAlone(ctx context.Context, resp Response) error {
-	return c.s.db.Tx(ctx, func(tx *store.Tx) error { return c.Finish(ctx, tx, resp) })
+	return c.s.db.Grouped(ctx, func(tx *store.Tx) error { return c.Finish(ctx, tx, resp) })
 }
 
 // Release gives the key up after a failure worth retrying (the database was

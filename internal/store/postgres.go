@@ -25,7 +25,8 @@ func openPostgres(opts Options) (*DB, error) {
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pool.SetConnMaxLifetime(time.Hour)
-	return &DB{Engine: Postgres, write: pool, read: pool, d: postgresDialect{}, Location: redact(opts.Database)}, nil
+	// Several batches commit at once on PostgreSQL; each holds a connection.
+	return &DB{Engine: Postgres, write: pool, read: pool, d: postgresDialect{}, Location: redact(opts.Database), committers: 4}, nil
 }
 
 type postgresDialect struct{}

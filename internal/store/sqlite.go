@@ -69,7 +69,8 @@ func openSQLite(opts Options) (*DB, error) {
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
 	abs, _ := filepath.Abs(path)
-	return &DB{Engine: SQLite, write: write, read: read, d: sqliteDialect{}, Location: "sqlite:" + abs}, nil
+	// One committer: SQLite has one writer.
+	return &DB{Engine: SQLite, write: write, read: read, d: sqliteDialect{}, Location: "sqlite:" + abs, committers: 1}, nil
 }
 
 type sqliteDialect struct{}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/errs"
@@ -51,6 +52,12 @@ type DB struct {
 	Clock func() time.Time
 	// Location describes where the data lives, for logs (never a password).
 	Location string
+
+	group      *committer    // group commit (Grouped)
+	committers int           // batches that may run at once
+	closing    chan struct{} // closed by Close: committers stop
+	stopOnce   sync.Once
+	running    sync.WaitGroup
 }
 
 // Open opens the database named by opts. It does not migrate.
@@ -68,6 +75,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db.Clock = time.Now
+	db.group = &committer{db: db, reqs: make(chan *groupReq)}
+	db.closing = make(chan struct{})
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pctx); err != nil {
@@ -95,6 +104,8 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes every connection. On SQLite it first checkpoints the WAL so
 // the main file is complete on its own.
 func (db *DB) Close() error {
+	db.stopOnce.Do(func() { close(db.closing) })
+	db.running.Wait() // a batch in flight finishes first
 	var errList []error
 	if db.Engine == SQLite {
 		_, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
