@@ -48,6 +48,13 @@ type Posting struct {
 	Account string `json:"account"`
 	Bucket  Bucket `json:"bucket"`
 	Amount  int64  `json:"amount"`
+	owner   string // for a wallet made by ToWallet: its user, so it can be opened on first credit
+}
+
+// ToWallet is a posting to a user's wallet, which it opens if the user
+// has none yet.
+func ToWallet(userID string, amount int64) Posting {
+	return Posting{Account: WalletID(userID), Bucket: Available, Amount: amount, owner: userID}
 }
 
 // Entry is one balanced movement of money.
@@ -100,6 +107,7 @@ func Post(ctx context.Context, tx *store.Tx, e Entry) (Entry, error) {
 			return Entry{}, err
 		}
 	}
+	// Then the journal: the entry and all its postings in one statement.
 	e.ID = store.NewID(tx.Now)
 	e.CreatedAt = tx.Now
 	var reverses any
@@ -114,11 +122,19 @@ func Post(ctx context.Context, tx *store.Tx, e Entry) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO postings (entry_id, n, account_id, bucket, amount) VALUES `)
+	args := []any{e.ID}
 	for i, p := range e.Postings {
-		if _, err := tx.Exec(ctx, `INSERT INTO postings (entry_id, n, account_id, bucket, amount) VALUES ($1, $2, $3, $4, $5)`,
-			e.ID, i+1, p.Account, p.Bucket, p.Amount); err != nil {
-			return Entry{}, err
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		k := len(args)
+		fmt.Fprintf(&q, "($1, %d, $%d, $%d, $%d)", i+1, k+1, k+2, k+3)
+		args = append(args, p.Account, p.Bucket, p.Amount)
+	}
+	if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+		return Entry{}, err
 	}
 	return e, nil
 }
@@ -154,18 +170,23 @@ type change struct {
 	account string
 	bucket  Bucket
 	amount  int64
+	owner   string
 }
 
 // netChanges sums the postings per account and bucket, in account order.
 func netChanges(ps []Posting) []change {
 	m := map[[2]string]int64{}
+	owners := map[string]string{}
 	for _, p := range ps {
 		m[[2]string{p.Account, string(p.Bucket)}] += p.Amount
+		if p.owner != "" {
+			owners[p.Account] = p.owner
+		}
 	}
 	out := make([]change, 0, len(m))
 	for k, v := range m {
 		if v != 0 {
-			out = append(out, change{account: k[0], bucket: Bucket(k[1]), amount: v})
+			out = append(out, change{account: k[0], bucket: Bucket(k[1]), amount: v, owner: owners[k[0]]})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -194,9 +215,17 @@ func apply(ctx context.Context, tx *store.Tx, c change) error {
 	if n, _ := res.RowsAffected(); n == 1 {
 		return nil
 	}
+	if c.owner != "" && c.amount > 0 {
+		// The first credit to a wallet opens it.
+		if _, err := OpenWallet(ctx, tx, c.owner); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE ledger_accounts SET `+col+` = `+col+` + $1 WHERE id = $2`, c.amount, c.account)
+		return err
+	}
 	var b Balance
 	err = tx.QueryRow(ctx, `SELECT available, held FROM ledger_accounts WHERE id = $1`, c.account).Scan(&b.Available, &b.Held)
-	if err == store.ErrNoRows {
+	if err == store.ErrNoRows && c.owner == "" {
 		return errs.E(errs.NotFound, "There is no ledger account %q.", c.account)
 	}
 	if err != nil {

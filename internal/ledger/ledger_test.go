@@ -107,14 +107,14 @@ func TestBadEntriesAreRefusedAndWriteNothing(t *testing.T) {
 		e    ledger.Entry
 		code errs.Code
 	}{
-		{"unbalanced", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[0], ledger.Available, -10}, {w[1], ledger.Available, 9}}}, errs.Invalid},
-		{"one posting", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[0], ledger.Available, 0}}}, errs.Invalid},
-		{"zero amount", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[0], ledger.Available, 0}, {w[1], ledger.Available, 0}}}, errs.Invalid},
-		{"no kind", ledger.Entry{Postings: []ledger.Posting{{w[0], ledger.Available, -1}, {w[1], ledger.Available, 1}}}, errs.Invalid},
-		{"overflow", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[1], ledger.Available, math.MaxInt64}, {w[1], ledger.Available, 1}, {w[0], ledger.Available, math.MinInt64 + 1}}}, errs.Invalid},
-		{"bad bucket", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[0], "pocket", -1}, {w[1], ledger.Available, 1}}}, errs.Invalid},
-		{"overdraft", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[0], ledger.Available, -101}, {w[1], ledger.Available, 101}}}, ledger.CodeInsufficientFunds},
-		{"unknown account", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{w[0], ledger.Available, -1}, {"w_nobody", ledger.Available, 1}}}, errs.NotFound},
+		{"unbalanced", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: -10}, {Account: w[1], Bucket: ledger.Available, Amount: 9}}}, errs.Invalid},
+		{"one posting", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: 0}}}, errs.Invalid},
+		{"zero amount", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: 0}, {Account: w[1], Bucket: ledger.Available, Amount: 0}}}, errs.Invalid},
+		{"no kind", ledger.Entry{Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: -1}, {Account: w[1], Bucket: ledger.Available, Amount: 1}}}, errs.Invalid},
+		{"overflow", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[1], Bucket: ledger.Available, Amount: math.MaxInt64}, {Account: w[1], Bucket: ledger.Available, Amount: 1}, {Account: w[0], Bucket: ledger.Available, Amount: math.MinInt64 + 1}}}, errs.Invalid},
+		{"bad bucket", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: "pocket", Amount: -1}, {Account: w[1], Bucket: ledger.Available, Amount: 1}}}, errs.Invalid},
+		{"overdraft", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: -101}, {Account: w[1], Bucket: ledger.Available, Amount: 101}}}, ledger.CodeInsufficientFunds},
+		{"unknown account", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: -1}, {Account: "w_nobody", Bucket: ledger.Available, Amount: 1}}}, errs.NotFound},
 	}
 	for _, c := range bad {
 		err := db.Tx(ctx, func(tx *store.Tx) error { _, err := ledger.Post(ctx, tx, c.e); return err })
@@ -145,7 +145,7 @@ func TestReversalRestoresBalancesOnce(t *testing.T) {
 	db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		entry, err = ledger.Post(ctx, tx, ledger.Entry{Kind: "transfer", Memo: "dinner", Postings: []ledger.Posting{
-			{w[0], ledger.Available, -300}, {w[1], ledger.Available, 300}}})
+			{Account: w[0], Bucket: ledger.Available, Amount: -300}, {Account: w[1], Bucket: ledger.Available, Amount: 300}}})
 		return err
 	})
 	reverse := func() error {

@@ -136,17 +136,11 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	if to.Status != account.StatusActive {
 		return Transfer{}, &errs.Error{Code: CodeRecipient, Field: "to", Message: "@" + to.Handle + "'s account is disabled and cannot receive money."}
 	}
-	from, err := ledger.OpenWallet(ctx, tx, sender.ID)
-	if err != nil {
-		return Transfer{}, err
-	}
-	dest, err := ledger.OpenWallet(ctx, tx, to.ID)
-	if err != nil {
-		return Transfer{}, err
-	}
+	// A sender without a wallet has nothing (insufficient funds); a
+	// recipient's wallet opens with the first money it receives.
 	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "transfer", Memo: memo, Postings: []ledger.Posting{
-		{Account: from, Bucket: ledger.Available, Amount: -req.Amount},
-		{Account: dest, Bucket: ledger.Available, Amount: req.Amount},
+		ledger.ToWallet(sender.ID, -req.Amount),
+		ledger.ToWallet(to.ID, req.Amount),
 	}})
 	if err != nil {
 		return Transfer{}, err
@@ -324,7 +318,7 @@ func (s *Service) CompleteTopup(ctx context.Context, tx *store.Tx, userID string
 	}
 	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "topup", Memo: "top-up from " + charged.Source, Postings: []ledger.Posting{
 		{Account: ledger.Funding, Bucket: ledger.Available, Amount: -charged.Amount},
-		{Account: ledger.WalletID(userID), Bucket: ledger.Available, Amount: charged.Amount},
+		ledger.ToWallet(userID, charged.Amount),
 	}})
 	if err != nil {
 		return Topup{}, err

@@ -1,0 +1,130 @@
+package wallet_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/store/storetest"
+	"github.com/quanzi/quanzi/internal/wallet"
+)
+
+// BenchmarkTransfers measures transfers/s in process — wallet.Send, one
+// ledger entry and one record each — against the single-row commit rate of
+// the same database measured in the same run (commit=single-row). Run it
+// against a durable database: SQLite in a folder on disk (the default), or
+// a PostgreSQL with fsync on (bench/ledger-throughput.sh starts one).
+func BenchmarkTransfers(b *testing.B) {
+	db := storetest.Open(b)
+	ctx := context.Background()
+	accounts := account.New(db, account.NewHasher(account.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2), account.DefaultConfig)
+	w := wallet.New(db, accounts, wallet.NewSandbox(db))
+	users := fundedUsers(b, db, 1000, 1_000_000_000)
+
+	b.Run("commit=single-row", func(b *testing.B) {
+		parallel(b, 1, func(i int64) error {
+			return db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO audit_log (id, action, target_type, target_id, at) VALUES ($1, 'bench', 'x', 'y', $2)`, store.NewID(tx.Now), tx.Now)
+				return err
+			})
+		})
+	})
+	send := func(run func(context.Context, func(*store.Tx) error) error) func(int64) error {
+		return func(i int64) error {
+			rng := rand.New(rand.NewPCG(uint64(i), 42))
+			from, to := users[rng.IntN(len(users))], users[rng.IntN(len(users))]
+			if from.ID == to.ID {
+				to = users[(rng.IntN(len(users)-1)+1+indexOf(users, from))%len(users)]
+			}
+			return run(ctx, func(tx *store.Tx) error {
+				_, err := w.Send(ctx, tx, from, wallet.TransferRequest{To: to.Handle, Amount: 1 + rng.Int64N(500)})
+				return err
+			})
+		}
+	}
+	for _, callers := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("transfer=grouped/callers=%d", callers), func(b *testing.B) { parallel(b, callers, send(db.Grouped)) })
+	}
+	b.Run("transfer=tx-each/callers=64", func(b *testing.B) { parallel(b, 64, send(db.Tx)) })
+
+	if r, err := ledger.Verify(ctx, db, nil); err != nil || !r.OK() {
+		b.Fatalf("ledger verify after the benchmark: %v %v", err, r.Problems)
+	}
+}
+
+func indexOf(us []account.User, u account.User) int {
+	for i := range us {
+		if us[i].ID == u.ID {
+			return i
+		}
+	}
+	return 0
+}
+
+// parallel runs b.N operations spread over callers goroutines and reports
+// operations per second.
+func parallel(b *testing.B, callers int, op func(i int64) error) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	b.ResetTimer()
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if err := op(i); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// fundedUsers makes n users, each with balance in their wallet.
+func fundedUsers(b *testing.B, db *store.DB, n int, balance int64) []account.User {
+	ctx := context.Background()
+	var users []account.User
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		for i := range n {
+			u := account.User{ID: store.NewID(tx.Now), Handle: fmt.Sprintf("bench%04d", i), Role: account.RoleUser, Status: account.StatusActive}
+			if _, err := tx.Exec(ctx, `INSERT INTO users (id, handle, display_name, password_hash, role, created_at, updated_at)
+				VALUES ($1, $2, $2, 'x', 'user', $3, $3)`, u.ID, u.Handle, tx.Now); err != nil {
+				return err
+			}
+			wid, err := ledger.OpenWallet(ctx, tx, u.ID)
+			if err != nil {
+				return err
+			}
+			if _, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "topup", Postings: []ledger.Posting{
+				{Account: ledger.Funding, Bucket: ledger.Available, Amount: -balance},
+				{Account: wid, Bucket: ledger.Available, Amount: balance},
+			}}); err != nil {
+				return err
+			}
+			users = append(users, u)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return users
+}
