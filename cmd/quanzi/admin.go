@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,6 +55,8 @@ var adminCommands = []struct{ name, summary string }{
 	{"set-role", "change a user's role: --handle H --role admin|reviewer|user"},
 	{"disable-user", "disable an account and end its sessions at once: --handle H [--reason R]"},
 	{"enable-user", "enable a disabled account: --handle H"},
+	{"settle-withdrawal", "record that a withdrawal was paid out: --id W"},
+	{"reverse-withdrawal", "record that a payout failed, returning the hold: --id W --reason R"},
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -82,11 +86,16 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: unknown admin task %q (see quanzi admin --help)", errUsage, task)
 	}
 	var d dbFlags
-	var handle, password, role, display, reason string
+	var handle, password, role, display, reason, id string
 	var passwordStdin bool
 	fs := newFlagSet("admin "+task, "Operator task: "+summary+".", stderr)
 	d.register(fs)
-	fs.StringVar(&handle, "handle", "", "the user's handle")
+	withdrawal := strings.HasSuffix(task, "-withdrawal")
+	if withdrawal {
+		fs.StringVar(&id, "id", "", "the withdrawal's id")
+	} else {
+		fs.StringVar(&handle, "handle", "", "the user's handle")
+	}
 	switch task {
 	case "create-user":
 		fs.StringVar(&password, "password", "", "the password, 8 to 128 characters (prefer --password-stdin: flags show in ps)")
@@ -97,11 +106,16 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&role, "role", "", "user, reviewer or admin")
 	case "disable-user":
 		fs.StringVar(&reason, "reason", "", "why, for the audit log")
+	case "reverse-withdrawal":
+		fs.StringVar(&reason, "reason", "", "why the payout failed; the user sees it")
 	}
 	if err := parse(fs, rest, stdout); err != nil {
 		return err
 	}
-	if handle == "" {
+	if withdrawal && id == "" {
+		return fmt.Errorf("%w: --id is required", errUsage)
+	}
+	if !withdrawal && handle == "" {
 		return fmt.Errorf("%w: --handle is required", errUsage)
 	}
 	if passwordStdin {
@@ -150,6 +164,22 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stdout, "@%s is now %s\n", u.Handle, u.Status)
+	case "settle-withdrawal", "reverse-withdrawal":
+		wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
+		var w wallet.Withdrawal
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			if task == "settle-withdrawal" {
+				w, err = wallets.SettleWithdrawal(ctx, tx, "", id)
+			} else {
+				w, err = wallets.ReverseWithdrawal(ctx, tx, "", id, reason)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "withdrawal %s of %s for @%s is now %s\n", w.ID, ledger.Format(w.Amount), w.User, w.Status)
 	}
 	return nil
 }

@@ -108,6 +108,12 @@ func TestAdminTasksAndEnvironment(t *testing.T) {
 	if err != nil || !strings.Contains(out, "@ops is now user") {
 		t.Fatalf("set-role: %v %s", err, out)
 	}
+	if _, _, err := runCLI(t, append([]string{"admin", "settle-withdrawal", "--id", "nope"}, args...)...); err == nil || !strings.Contains(message(err), "no withdrawal") {
+		t.Fatalf("settling an unknown withdrawal: %v", err)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "reverse-withdrawal"}, args...)...); !errors.Is(err, errUsage) {
+		t.Fatalf("reverse-withdrawal without --id: %v", err)
+	}
 	out, _, err = runCLI(t, append([]string{"migrate", "--dry-run"}, args...)...)
 	if err != nil || !strings.Contains(out, "schema version") || strings.Contains(out, "would apply") {
 		t.Fatalf("migrate on an up-to-date database: %v %s", err, out)

@@ -16,6 +16,7 @@ func (s *Server) addRoutes() {
 	s.verificationRoutes()
 	s.adminUserRoutes()
 	s.walletRoutes()
+	s.withdrawalRoutes()
 }
 
 func (s *Server) opsRoutes() {

@@ -53,6 +53,7 @@ var codes = map[errs.Code]codeInfo{
 	wallet.CodePaymentDeclined:    {402, "Payment declined"},
 	wallet.CodeGatewayUnavailable: {502, "Gateway unavailable"},
 	wallet.CodeRecipient:          {422, "Recipient unavailable"},
+	wallet.CodeAlreadySettled:     {409, "Withdrawal already decided"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

@@ -95,3 +95,57 @@ func (s *Server) topup(w http.ResponseWriter, r *http.Request) error {
 		return http.StatusCreated, done, err
 	})
 }
+
+func (s *Server) withdrawalRoutes() {
+	s.add(route{Method: "POST", Path: "/api/v1/withdrawals", Tag: "wallet", Access: signedIn, Idempotent: true,
+		Summary: "Withdraw to a bank account: the amount is held at once and leaves when the gateway settles it (or returns if it is reversed).",
+		Body:    withdrawRequest{}, Response: wallet.Withdrawal{}, Status: http.StatusCreated, handle: s.withdraw})
+	s.add(route{Method: "POST", Path: "/api/v1/admin/withdrawals/{id}/settle", Tag: "admin", Access: admin,
+		Summary:  "Record the gateway's report that a withdrawal was paid out (the hold leaves the wallet).",
+		Response: wallet.Withdrawal{}, handle: s.settleWithdrawal})
+	s.add(route{Method: "POST", Path: "/api/v1/admin/withdrawals/{id}/reverse", Tag: "admin", Access: admin,
+		Summary: "Record that a payout failed: the held amount returns to the user's available balance, exactly.",
+		Body:    reasonRequest{}, Response: wallet.Withdrawal{}, handle: s.reverseWithdrawal})
+}
+
+type withdrawRequest struct {
+	Amount      int64  `json:"amount"`
+	Currency    string `json:"currency,omitempty"`
+	Destination string `json:"destination"`
+}
+
+func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	var req withdrawRequest
+	if err := decodeStrict(body, &req); err != nil {
+		return err
+	}
+	u := s.user(r)
+	return s.idempotent(w, r, body, func(ctx context.Context, tx *store.Tx) (int, any, error) {
+		wd, err := s.Wallet.Withdraw(ctx, tx, u, wallet.WithdrawRequest{Amount: req.Amount, Currency: req.Currency, Destination: req.Destination})
+		return http.StatusCreated, wd, err
+	})
+}
+
+func (s *Server) settleWithdrawal(w http.ResponseWriter, r *http.Request) error {
+	actor := s.user(r).ID
+	return s.idempotent(w, r, nil, func(ctx context.Context, tx *store.Tx) (int, any, error) {
+		wd, err := s.Wallet.SettleWithdrawal(ctx, tx, actor, r.PathValue("id"))
+		return http.StatusOK, wd, err
+	})
+}
+
+func (s *Server) reverseWithdrawal(w http.ResponseWriter, r *http.Request) error {
+	var req reasonRequest
+	if err := decodeOptional(w, r, &req); err != nil {
+		return err
+	}
+	actor := s.user(r).ID
+	return s.idempotent(w, r, nil, func(ctx context.Context, tx *store.Tx) (int, any, error) {
+		wd, err := s.Wallet.ReverseWithdrawal(ctx, tx, actor, r.PathValue("id"), req.Reason)
+		return http.StatusOK, wd, err
+	})
+}

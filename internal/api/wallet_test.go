@@ -156,3 +156,44 @@ func TestTransfers(t *testing.T) {
 	}
 	e.ledgerOK()
 }
+
+func TestWithdrawalsHoldThenSettleOrReturnExactly(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user("boss", account.RoleAdmin)
+	mei := e.user("mei", account.RoleUser)
+	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 10_000}})
+	wallet := func() (float64, float64) {
+		r := e.do(req{method: "GET", path: "/api/v1/wallet", token: mei})
+		return r.json["available"].(float64), r.json["held"].(float64)
+	}
+	w1 := e.do(req{method: "POST", path: "/api/v1/withdrawals", token: mei, body: map[string]any{"amount": 3_000, "destination": "ICBC card ****1234"}})
+	if w1.status != 201 || w1.json["status"] != "pending" {
+		t.Fatalf("withdraw: %d %s", w1.status, w1.body)
+	}
+	if a, h := wallet(); a != 7_000 || h != 3_000 {
+		t.Fatalf("after the hold: available %v held %v, want 7000 and 3000", a, h)
+	}
+	w2 := e.do(req{method: "POST", path: "/api/v1/withdrawals", token: mei, body: map[string]any{"amount": 2_500, "destination": "ICBC card ****1234"}})
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/withdrawals", token: mei, body: map[string]any{"amount": 4_501, "destination": "ICBC card ****1234"}}), 422, "insufficient_funds")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/withdrawals", token: mei, body: map[string]any{"amount": 10, "destination": ""}}), 422, "invalid")
+
+	id1, id2 := w1.json["id"].(string), w2.json["id"].(string)
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/withdrawals/" + id1 + "/settle", token: mei}), 403, "forbidden")
+	if r := e.do(req{method: "POST", path: "/api/v1/admin/withdrawals/" + id1 + "/settle", token: admin}); r.status != 200 || r.json["status"] != "settled" {
+		t.Fatalf("settle: %d %s", r.status, r.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/withdrawals/" + id1 + "/reverse", token: admin, body: map[string]any{"reason": "late"}}), 409, "withdrawal_decided")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/withdrawals/" + id2 + "/reverse", token: admin}), 422, "invalid")
+	if r := e.do(req{method: "POST", path: "/api/v1/admin/withdrawals/" + id2 + "/reverse", token: admin, body: map[string]any{"reason": "the bank rejected the account number"}}); r.status != 200 || r.json["status"] != "reversed" {
+		t.Fatalf("reverse: %d %s", r.status, r.body)
+	}
+	if a, h := wallet(); a != 7_000 || h != 0 {
+		t.Fatalf("after settling 3000 and returning 2500: available %v held %v, want 7000 and 0", a, h)
+	}
+	hist := e.do(req{method: "GET", path: "/api/v1/wallet/transactions", token: mei})
+	items := hist.json["items"].([]any)
+	if len(items) != 5 || items[0].(map[string]any)["kind"] != "withdrawal_reverse" || items[0].(map[string]any)["held"] != float64(-2_500) {
+		t.Fatalf("history: %s", hist.body)
+	}
+	e.ledgerOK()
+}

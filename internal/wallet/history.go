@@ -15,7 +15,10 @@ type Transaction struct {
 	Kind    string `json:"kind"` // topup, transfer …
 	// Amount is the change to the available balance: positive in,
 	// negative out.
-	Amount       int64     `json:"amount"`
+	Amount int64 `json:"amount"`
+	// Held is the change to the held balance (a withdrawal's hold and its
+	// settlement or return).
+	Held         int64     `json:"held"`
 	Currency     string    `json:"currency"`
 	Memo         string    `json:"memo,omitempty"`
 	Counterparty string    `json:"counterparty,omitempty"` // the other user's handle
@@ -39,6 +42,7 @@ func (s *Service) History(ctx context.Context, userID string, p store.Page) ([]T
 	}
 	rows, err := s.db.Query(ctx, `SELECT e.id, e.kind, e.memo, e.created_at,
 			SUM(CASE WHEN p.bucket = 'available' THEN p.amount ELSE 0 END),
+			SUM(CASE WHEN p.bucket = 'held' THEN p.amount ELSE 0 END),
 			COALESCE(CASE WHEN t.from_user = $2 THEN tu.handle ELSE fu.handle END, '')
 		FROM postings p
 		JOIN journal_entries e ON e.id = p.entry_id
@@ -55,7 +59,7 @@ func (s *Service) History(ctx context.Context, userID string, p store.Page) ([]T
 	var out []Transaction
 	for rows.Next() {
 		tr := Transaction{Currency: ledger.Currency, Status: "completed"}
-		if err := rows.Scan(&tr.EntryID, &tr.Kind, &tr.Memo, &tr.CreatedAt, &tr.Amount, &tr.Counterparty); err != nil {
+		if err := rows.Scan(&tr.EntryID, &tr.Kind, &tr.Memo, &tr.CreatedAt, &tr.Amount, &tr.Held, &tr.Counterparty); err != nil {
 			return nil, "", err
 		}
 		out = append(out, tr)
