@@ -17,6 +17,7 @@ func (s *Server) addRoutes() {
 	s.adminUserRoutes()
 	s.walletRoutes()
 	s.withdrawalRoutes()
+	s.collectRoutes()
 }
 
 func (s *Server) opsRoutes() {

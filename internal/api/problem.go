@@ -54,6 +54,9 @@ var codes = map[errs.Code]codeInfo{
 	wallet.CodeGatewayUnavailable: {502, "Gateway unavailable"},
 	wallet.CodeRecipient:          {422, "Recipient unavailable"},
 	wallet.CodeAlreadySettled:     {409, "Withdrawal already decided"},
+	wallet.CodeRequestExpired:     {410, "Payment request expired"},
+	wallet.CodeRequestPaid:        {409, "Payment request already paid"},
+	wallet.CodeRequestCancelled:   {409, "Payment request cancelled"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

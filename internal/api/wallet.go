@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -148,4 +149,64 @@ func (s *Server) reverseWithdrawal(w http.ResponseWriter, r *http.Request) error
 		wd, err := s.Wallet.ReverseWithdrawal(ctx, tx, actor, r.PathValue("id"), req.Reason)
 		return http.StatusOK, wd, err
 	})
+}
+
+func (s *Server) collectRoutes() {
+	s.add(route{Method: "POST", Path: "/api/v1/payment-requests", Tag: "wallet", Access: signedIn,
+		Summary: "Ask for money: a payment request with an id and a short code (its pay_url is what a QR image encodes).",
+		Body:    paymentRequestBody{}, Response: wallet.PaymentRequest{}, Status: http.StatusCreated, handle: s.requestPayment})
+	s.add(route{Method: "GET", Path: "/api/v1/payment-requests/{ref}", Tag: "wallet", Access: signedIn,
+		Summary: "A payment request by id or code: what a payer sees before paying.", Response: wallet.PaymentRequest{}, handle: s.getPaymentRequest})
+	s.add(route{Method: "POST", Path: "/api/v1/payment-requests/{ref}/pay", Tag: "wallet", Access: signedIn, Idempotent: true,
+		Summary: "Pay a payment request (by id or code) from the caller's wallet.", Response: wallet.Transfer{}, Status: http.StatusCreated, handle: s.payRequest})
+	s.add(route{Method: "POST", Path: "/api/v1/payment-requests/{ref}/cancel", Tag: "wallet", Access: signedIn,
+		Summary: "Cancel one's own open payment request.", Response: wallet.PaymentRequest{}, handle: s.cancelRequest})
+}
+
+type paymentRequestBody struct {
+	Amount    int64      `json:"amount"`
+	Currency  string     `json:"currency,omitempty"`
+	Memo      string     `json:"memo,omitempty"`
+	SingleUse bool       `json:"single_use,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+func (s *Server) requestPayment(w http.ResponseWriter, r *http.Request) error {
+	var req paymentRequestBody
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	pr, err := s.Wallet.RequestPayment(r.Context(), s.user(r), wallet.NewPaymentRequest{
+		Amount: req.Amount, Currency: req.Currency, Memo: req.Memo, SingleUse: req.SingleUse, ExpiresAt: req.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, pr)
+	return nil
+}
+
+func (s *Server) getPaymentRequest(w http.ResponseWriter, r *http.Request) error {
+	pr, _, err := s.Wallet.PaymentRequestByRef(r.Context(), s.DB, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pr)
+	return nil
+}
+
+func (s *Server) payRequest(w http.ResponseWriter, r *http.Request) error {
+	payer := s.user(r)
+	return s.idempotent(w, r, nil, func(ctx context.Context, tx *store.Tx) (int, any, error) {
+		t, err := s.Wallet.PayRequest(ctx, tx, payer, r.PathValue("ref"))
+		return http.StatusCreated, t, err
+	})
+}
+
+func (s *Server) cancelRequest(w http.ResponseWriter, r *http.Request) error {
+	pr, err := s.Wallet.CancelRequest(r.Context(), s.user(r), r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pr)
+	return nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/ledger"
@@ -194,6 +195,59 @@ func TestWithdrawalsHoldThenSettleOrReturnExactly(t *testing.T) {
 	items := hist.json["items"].([]any)
 	if len(items) != 5 || items[0].(map[string]any)["kind"] != "withdrawal_reverse" || items[0].(map[string]any)["held"] != float64(-2_500) {
 		t.Fatalf("history: %s", hist.body)
+	}
+	e.ledgerOK()
+}
+
+func TestPaymentRequests(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	lei := e.user("lei", account.RoleUser)
+	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 5_000}})
+
+	one := e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 1_200, "memo": "电影票 movie", "single_use": true}})
+	if one.status != 201 || one.json["status"] != "open" || one.json["code"] == "" || one.json["pay_url"] != "quanzi://pay/"+one.json["code"].(string) {
+		t.Fatalf("request: %d %s", one.status, one.body)
+	}
+	code := one.json["code"].(string)
+	if r := e.do(req{method: "GET", path: "/api/v1/payment-requests/" + code, token: mei}); r.status != 200 || r.json["payee"] != "lei" || r.json["amount"] != float64(1_200) {
+		t.Fatalf("looking up by code: %d %s", r.status, r.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + code + "/pay", token: lei}), 422, "invalid") // one's own
+	paid := e.do(req{method: "POST", path: "/api/v1/payment-requests/" + code + "/pay", token: mei, header: map[string]string{"Idempotency-Key": "movie"}})
+	if paid.status != 201 || paid.json["to"] != "lei" || paid.json["amount"] != float64(1_200) {
+		t.Fatalf("pay: %d %s", paid.status, paid.body)
+	}
+	if again := e.do(req{method: "POST", path: "/api/v1/payment-requests/" + code + "/pay", token: mei, header: map[string]string{"Idempotency-Key": "movie"}}); string(again.body) != string(paid.body) {
+		t.Fatalf("a retry of the payment was not replayed: %s", again.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + one.json["id"].(string) + "/pay", token: mei}), 409, "payment_request_paid")
+
+	many := e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 500, "memo": "AA"}})
+	mid := many.json["id"].(string)
+	for range 2 {
+		if r := e.do(req{method: "POST", path: "/api/v1/payment-requests/" + mid + "/pay", token: mei}); r.status != 201 {
+			t.Fatalf("paying a reusable request: %d %s", r.status, r.body)
+		}
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + mid + "/cancel", token: mei}), 404, "not_found")
+	if r := e.do(req{method: "POST", path: "/api/v1/payment-requests/" + mid + "/cancel", token: lei}); r.status != 200 || r.json["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + mid + "/pay", token: mei}), 409, "payment_request_cancelled")
+
+	big := e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 99_999}})
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + big.json["id"].(string) + "/pay", token: mei}), 422, "insufficient_funds")
+
+	soon := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+	exp := e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 100, "expires_at": soon}})
+	later := time.Now().Add(2 * time.Minute)
+	e.db.Clock = func() time.Time { return later }
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + exp.json["id"].(string) + "/pay", token: mei}), 410, "payment_request_expired")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 100, "expires_at": "2020-01-01T00:00:00Z"}}), 422, "invalid")
+
+	if m, l := e.balance(mei), e.balance(lei); m != 5_000-1_200-1_000 || l != 2_200 {
+		t.Fatalf("balances %v and %v, want %d and 2200", m, l, 5_000-1_200-1_000)
 	}
 	e.ledgerOK()
 }

@@ -80,6 +80,14 @@ func CheckCurrency(c string) error {
 	return nil
 }
 
+func checkMemo(memo string) (string, error) {
+	memo = strings.TrimSpace(memo)
+	if !utf8.ValidString(memo) || utf8.RuneCountInString(memo) > maxMemo {
+		return "", errs.Field("memo", "The memo must be text of at most %d characters.", maxMemo)
+	}
+	return memo, nil
+}
+
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -116,9 +124,9 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	if err := CheckCurrency(req.Currency); err != nil {
 		return Transfer{}, err
 	}
-	memo := strings.TrimSpace(req.Memo)
-	if !utf8.ValidString(memo) || utf8.RuneCountInString(memo) > maxMemo {
-		return Transfer{}, errs.Field("memo", "The memo must be text of at most %d characters.", maxMemo)
+	memo, err := checkMemo(req.Memo)
+	if err != nil {
+		return Transfer{}, err
 	}
 	if strings.TrimSpace(req.To) == "" {
 		return Transfer{}, errs.Field("to", "Say whom to pay: the recipient's handle is required.")
@@ -130,6 +138,11 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	if err != nil {
 		return Transfer{}, err
 	}
+	return s.send(ctx, tx, sender, to, req.Amount, memo, "transfer")
+}
+
+// send books a transfer between two users whose accounts are known.
+func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.User, amount int64, memo, kind string) (Transfer, error) {
 	if to.ID == sender.ID {
 		return Transfer{}, errs.Field("to", "You cannot send money to yourself.")
 	}
@@ -138,14 +151,14 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	}
 	// A sender without a wallet has nothing (insufficient funds); a
 	// recipient's wallet opens with the first money it receives.
-	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "transfer", Memo: memo, Postings: []ledger.Posting{
-		ledger.ToWallet(sender.ID, -req.Amount),
-		ledger.ToWallet(to.ID, req.Amount),
+	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: []ledger.Posting{
+		ledger.ToWallet(sender.ID, -amount),
+		ledger.ToWallet(to.ID, amount),
 	}})
 	if err != nil {
 		return Transfer{}, err
 	}
-	t := Transfer{ID: store.NewID(tx.Now), From: sender.Handle, To: to.Handle, Amount: req.Amount, Currency: ledger.Currency,
+	t := Transfer{ID: store.NewID(tx.Now), From: sender.Handle, To: to.Handle, Amount: amount, Currency: ledger.Currency,
 		Memo: memo, EntryID: entry.ID, CreatedAt: tx.Now}
 	_, err = tx.Exec(ctx, `INSERT INTO transfers (id, from_user, to_user, amount, currency, memo, entry_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, sender.ID, to.ID, t.Amount, t.Currency, t.Memo, t.EntryID, tx.Now)
