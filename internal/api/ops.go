@@ -18,6 +18,7 @@ func (s *Server) addRoutes() {
 	s.walletRoutes()
 	s.withdrawalRoutes()
 	s.collectRoutes()
+	s.statementRoutes()
 }
 
 func (s *Server) opsRoutes() {

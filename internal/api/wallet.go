@@ -2,9 +2,14 @@ package api
 
 import (
 	"context"
+	"encoding/csv"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -209,4 +214,54 @@ func (s *Server) cancelRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, pr)
 	return nil
+}
+
+func (s *Server) statementRoutes() {
+	s.add(route{Method: "GET", Path: "/api/v1/wallet/statement.csv", Tag: "wallet", Access: signedIn, Raw: true,
+		Summary: "A CSV statement of the caller's wallet for a date range: ?from=2026-01-01&to=2026-02-01 (to exclusive, at most 366 days, UTC).",
+		Query:   []param{{"from", "first day, YYYY-MM-DD (UTC)"}, {"to", "the day after the last, YYYY-MM-DD (UTC)"}}, handle: s.statement})
+}
+
+func (s *Server) statement(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	from, err := time.Parse(time.DateOnly, q.Get("from"))
+	if err != nil {
+		return errs.Field("from", "from must be a date like 2026-01-01.")
+	}
+	to, err := time.Parse(time.DateOnly, q.Get("to"))
+	if err != nil {
+		return errs.Field("to", "to must be a date like 2026-02-01.")
+	}
+	u := s.user(r)
+	// Check the range before the first byte: once the CSV starts, the
+	// status is sent.
+	if err := wallet.CheckStatementRange(from, to); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="quanzi-%s-%s-%s.csv"`, u.Handle, q.Get("from"), q.Get("to")))
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"time_utc", "entry_id", "kind", "amount_cny", "held_cny", "counterparty", "memo"})
+	err = s.Wallet.Statement(r.Context(), u.ID, from, to, func(t wallet.Transaction) error {
+		return cw.Write([]string{t.CreatedAt.Format(time.RFC3339), t.EntryID, t.Kind, yuan(t.Amount), yuan(t.Held), cell(t.Counterparty), cell(t.Memo)})
+	})
+	cw.Flush()
+	if err != nil {
+		s.Logger.ErrorContext(r.Context(), "writing a statement", "error", err) // the status is already sent
+	}
+	return nil
+}
+
+// yuan writes minor units as a plain decimal: -1250 → "-12.50".
+func yuan(minor int64) string {
+	return strings.Replace(ledger.Format(minor), "¥", "", 1)
+}
+
+// cell keeps text a spreadsheet would run as a formula from running.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

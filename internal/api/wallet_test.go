@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,4 +253,31 @@ func TestPaymentRequests(t *testing.T) {
 		t.Fatalf("balances %v and %v, want %d and 2200", m, l, 5_000-1_200-1_000)
 	}
 	e.ledgerOK()
+}
+
+func TestStatementCSV(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	e.user("lei", account.RoleUser)
+	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 5_000}})
+	e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: map[string]any{"to": "lei", "amount": 1_250, "memo": "=HYPERLINK(\"x\")"}})
+	day := time.Now().UTC().Format(time.DateOnly)
+	next := time.Now().UTC().Add(24 * time.Hour).Format(time.DateOnly)
+	r := e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=" + day + "&to=" + next, token: mei})
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("statement: %d %v", r.status, r.header)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("statement rows: %v %q", err, r.body)
+	}
+	if rows[1][2] != "topup" || rows[1][3] != "50.00" || rows[2][2] != "transfer" || rows[2][3] != "-12.50" || rows[2][5] != "lei" {
+		t.Fatalf("statement lines: %q", rows)
+	}
+	if !strings.HasPrefix(rows[2][6], "'=") {
+		t.Fatalf("a formula in a memo was not neutralised: %q", rows[2][6])
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=" + next + "&to=" + day, token: mei}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=2020-01-01&to=2026-01-01", token: mei}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=yesterday&to=" + day, token: mei}), 422, "invalid")
 }
