@@ -45,6 +45,9 @@ var codes = map[errs.Code]codeInfo{
 	account.CodeTooManyAttempts:    {429, "Too many attempts"},
 	account.CodeAlreadyDecided:     {409, "Already decided"},
 	account.CodeClaimPending:       {409, "Claim already pending"},
+	account.CodePINRequired:        {403, "Payment PIN required"},
+	account.CodePINIncorrect:       {403, "Payment PIN incorrect"},
+	account.CodePINLocked:          {423, "Payment PIN locked"},
 
 	ledger.CodeInsufficientFunds: {422, "Insufficient funds"},
 	ledger.CodeAlreadyReversed:   {409, "Already reversed"},
@@ -57,6 +60,7 @@ var codes = map[errs.Code]codeInfo{
 	wallet.CodeRequestExpired:     {410, "Payment request expired"},
 	wallet.CodeRequestPaid:        {409, "Payment request already paid"},
 	wallet.CodeRequestCancelled:   {409, "Payment request cancelled"},
+	wallet.CodeLimitExceeded:      {422, "Limit exceeded"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

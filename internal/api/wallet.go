@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -55,6 +56,7 @@ type transferRequest struct {
 	Amount   int64  `json:"amount"`
 	Currency string `json:"currency,omitempty"`
 	Memo     string `json:"memo,omitempty"`
+	PIN      string `json:"pin,omitempty"` // the payment PIN, needed above ¥200
 }
 
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
@@ -67,7 +69,11 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sender := s.user(r)
-	return s.idempotent(w, r, body, func(ctx context.Context, tx *store.Tx) (int, any, error) {
+	if err := s.requirePIN(r, req.Amount, wallet.MaxTransfer, req.PIN); err != nil {
+		return err
+	}
+	req.PIN = ""
+	return s.idempotent(w, r, canonical(req), func(ctx context.Context, tx *store.Tx) (int, any, error) {
 		t, err := s.Wallet.Send(ctx, tx, sender, wallet.TransferRequest{To: req.To, Amount: req.Amount, Currency: req.Currency, Memo: req.Memo})
 		return http.StatusCreated, t, err
 	})
@@ -118,6 +124,7 @@ type withdrawRequest struct {
 	Amount      int64  `json:"amount"`
 	Currency    string `json:"currency,omitempty"`
 	Destination string `json:"destination"`
+	PIN         string `json:"pin,omitempty"` // the payment PIN, needed above ¥200
 }
 
 func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
@@ -130,7 +137,11 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u := s.user(r)
-	return s.idempotent(w, r, body, func(ctx context.Context, tx *store.Tx) (int, any, error) {
+	if err := s.requirePIN(r, req.Amount, wallet.MaxWithdrawal, req.PIN); err != nil {
+		return err
+	}
+	req.PIN = ""
+	return s.idempotent(w, r, canonical(req), func(ctx context.Context, tx *store.Tx) (int, any, error) {
 		wd, err := s.Wallet.Withdraw(ctx, tx, u, wallet.WithdrawRequest{Amount: req.Amount, Currency: req.Currency, Destination: req.Destination})
 		return http.StatusCreated, wd, err
 	})
@@ -163,7 +174,10 @@ func (s *Server) collectRoutes() {
 	s.add(route{Method: "GET", Path: "/api/v1/payment-requests/{ref}", Tag: "wallet", Access: signedIn,
 		Summary: "A payment request by id or code: what a payer sees before paying.", Response: wallet.PaymentRequest{}, handle: s.getPaymentRequest})
 	s.add(route{Method: "POST", Path: "/api/v1/payment-requests/{ref}/pay", Tag: "wallet", Access: signedIn, Idempotent: true,
-		Summary: "Pay a payment request (by id or code) from the caller's wallet.", Response: wallet.Transfer{}, Status: http.StatusCreated, handle: s.payRequest})
+		Summary: "Pay a payment request (by id or code) from the caller's wallet.", Body: payRequestBody{}, Response: wallet.Transfer{}, Status: http.StatusCreated, handle: s.payRequest})
+	s.add(route{Method: "PUT", Path: "/api/v1/me/payment-pin", Tag: "wallet", Access: signedIn,
+		Summary: "Set or reset the 6-digit payment PIN (needed for payments above ¥200), confirming with the account password; resetting unlocks it.",
+		Body:    pinRequest{}, Status: http.StatusNoContent, handle: s.setPIN})
 	s.add(route{Method: "POST", Path: "/api/v1/payment-requests/{ref}/cancel", Tag: "wallet", Access: signedIn,
 		Summary: "Cancel one's own open payment request.", Response: wallet.PaymentRequest{}, handle: s.cancelRequest})
 }
@@ -199,8 +213,23 @@ func (s *Server) getPaymentRequest(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+type payRequestBody struct {
+	PIN string `json:"pin,omitempty"` // the payment PIN, needed above ¥200
+}
+
 func (s *Server) payRequest(w http.ResponseWriter, r *http.Request) error {
+	var req payRequestBody
+	if err := decodeOptional(w, r, &req); err != nil {
+		return err
+	}
 	payer := s.user(r)
+	pr, _, err := s.Wallet.PaymentRequestByRef(r.Context(), s.DB, r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if err := s.requirePIN(r, pr.Amount, wallet.MaxTransfer, req.PIN); err != nil {
+		return err
+	}
 	return s.idempotent(w, r, nil, func(ctx context.Context, tx *store.Tx) (int, any, error) {
 		t, err := s.Wallet.PayRequest(ctx, tx, payer, r.PathValue("ref"))
 		return http.StatusCreated, t, err
@@ -264,4 +293,42 @@ func cell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// requirePIN checks the amount, then asks for the payment PIN above the
+// threshold. It runs before
+// the payment's transaction, so a wrong PIN is counted though the payment
+// is refused.
+func (s *Server) requirePIN(r *http.Request, amount, max int64, pin string) error {
+	if err := wallet.CheckAmount(amount, max); err != nil {
+		return err // a bad amount is refused as such, not with a PIN question
+	}
+	if amount <= wallet.PINThreshold {
+		return nil
+	}
+	return s.Accounts.CheckPIN(r.Context(), s.user(r).ID, pin)
+}
+
+// canonical is a request re-encoded for its idempotency hash, without the
+// PIN: the hash is stored, and a 6-digit PIN would fall to brute force.
+func canonical(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+type pinRequest struct {
+	Password string `json:"password"`
+	PIN      string `json:"pin"`
+}
+
+func (s *Server) setPIN(w http.ResponseWriter, r *http.Request) error {
+	var req pinRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := s.Accounts.SetPIN(r.Context(), s.user(r), req.Password, req.PIN); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

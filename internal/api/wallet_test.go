@@ -239,7 +239,7 @@ func TestPaymentRequests(t *testing.T) {
 	}
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + mid + "/pay", token: mei}), 409, "payment_request_cancelled")
 
-	big := e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 99_999}})
+	big := e.do(req{method: "POST", path: "/api/v1/payment-requests", token: lei, body: map[string]any{"amount": 19_999}})
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/payment-requests/" + big.json["id"].(string) + "/pay", token: mei}), 422, "insufficient_funds")
 
 	soon := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
@@ -280,4 +280,79 @@ func TestStatementCSV(t *testing.T) {
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=" + next + "&to=" + day, token: mei}), 422, "invalid")
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=2020-01-01&to=2026-01-01", token: mei}), 422, "invalid")
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/wallet/statement.csv?from=yesterday&to=" + day, token: mei}), 422, "invalid")
+}
+
+func TestLimitsFollowVerificationAndThePINGuardsLargePayments(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	rev := e.user("rita", account.RoleReviewer)
+	lin := e.user("lina", account.RoleUser)
+	e.user("lei", account.RoleUser)
+	for _, tok := range []string{mei, lin} {
+		e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: tok, body: map[string]any{"amount": 500_000}})
+	}
+	pay := func(tok string, amount int, pin string) response {
+		body := map[string]any{"to": "lei", "amount": amount}
+		if pin != "" {
+			body["pin"] = pin
+		}
+		return e.do(req{method: "POST", path: "/api/v1/transfers", token: tok, body: body})
+	}
+
+	// Small payments need no PIN; large ones need one that is set.
+	if r := pay(mei, 20_000, ""); r.status != 201 {
+		t.Fatalf("¥200 without a PIN: %d %s", r.status, r.body)
+	}
+	wantProblem(t, pay(mei, 20_001, ""), 403, "pin_required")
+	wantProblem(t, e.do(req{method: "PUT", path: "/api/v1/me/payment-pin", token: mei, body: map[string]any{"password": "wrong", "pin": "246810"}}), 401, "invalid_credentials")
+	wantProblem(t, e.do(req{method: "PUT", path: "/api/v1/me/payment-pin", token: mei, body: map[string]any{"password": "password-mei", "pin": "12a456"}}), 422, "invalid")
+	if r := e.do(req{method: "PUT", path: "/api/v1/me/payment-pin", token: mei, body: map[string]any{"password": "password-mei", "pin": "246810"}}); r.status != 204 {
+		t.Fatalf("set PIN: %d %s", r.status, r.body)
+	}
+
+	// Unverified: ¥500 per payment, ¥1,000 a day (¥200 already sent).
+	r := pay(mei, 50_001, "246810")
+	wantProblem(t, r, 422, "limit_exceeded")
+	if r.json["limit"] != "per_payment" || !strings.Contains(r.json["detail"].(string), "¥500.00") {
+		t.Fatalf("per-payment refusal: %s", r.body)
+	}
+	if r := pay(mei, 50_000, "246810"); r.status != 201 {
+		t.Fatalf("¥500: %d %s", r.status, r.body)
+	}
+	r = pay(mei, 30_001, "246810")
+	wantProblem(t, r, 422, "limit_exceeded")
+	if r.json["limit"] != "daily" || r.json["remaining"] != float64(30_000) {
+		t.Fatalf("daily refusal: %s", r.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/withdrawals", token: mei, body: map[string]any{"amount": 30_001, "destination": "ICBC ****1234", "pin": "246810"}}), 422, "limit_exceeded")
+
+	// A verified identity raises the limits.
+	claim := e.do(req{method: "POST", path: "/api/v1/me/verifications", token: lin, body: map[string]any{"kind": "identity_level", "value": 2}})
+	e.do(req{method: "POST", path: "/api/v1/admin/verifications/" + claim.json["id"].(string) + "/approve", token: rev})
+	e.do(req{method: "PUT", path: "/api/v1/me/payment-pin", token: lin, body: map[string]any{"password": "password-lina", "pin": "135790"}})
+	if r := pay(lin, 300_000, "135790"); r.status != 201 {
+		t.Fatalf("level 2 sending ¥3,000: %d %s", r.status, r.body)
+	}
+
+	// Five wrong PINs lock it; the password resets it.
+	for i := 1; i <= 4; i++ {
+		r := pay(lin, 30_000, "000000")
+		wantProblem(t, r, 403, "pin_incorrect")
+		if r.json["tries_left"] != float64(5-i) {
+			t.Fatalf("wrong PIN %d: %s", i, r.body)
+		}
+	}
+	wantProblem(t, pay(lin, 30_000, "000000"), 423, "pin_locked")
+	wantProblem(t, pay(lin, 30_000, "135790"), 423, "pin_locked")
+	e.do(req{method: "PUT", path: "/api/v1/me/payment-pin", token: lin, body: map[string]any{"password": "password-lina", "pin": "135790"}})
+	if r := pay(lin, 30_000, "135790"); r.status != 201 {
+		t.Fatalf("after resetting the PIN: %d %s", r.status, r.body)
+	}
+	// The PIN never reaches the idempotency records.
+	var n int
+	e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM idempotency_keys WHERE body LIKE '%135790%' OR body LIKE '%246810%'`).Scan(&n)
+	if n != 0 {
+		t.Fatal("a PIN was stored with an idempotency record")
+	}
+	e.ledgerOK()
 }

@@ -149,6 +149,9 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.Use
 	if to.Status != account.StatusActive {
 		return Transfer{}, &errs.Error{Code: CodeRecipient, Field: "to", Message: "@" + to.Handle + "'s account is disabled and cannot receive money."}
 	}
+	if err := s.checkLimits(ctx, tx, sender, amount); err != nil {
+		return Transfer{}, err
+	}
 	// A sender without a wallet has nothing (insufficient funds); a
 	// recipient's wallet opens with the first money it receives.
 	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: []ledger.Posting{

@@ -52,6 +52,9 @@ func (s *Service) Withdraw(ctx context.Context, tx *store.Tx, user account.User,
 	if !utf8.ValidString(dest) || utf8.RuneCountInString(dest) < 4 || utf8.RuneCountInString(dest) > 100 {
 		return Withdrawal{}, errs.Field("destination", "Name the bank account to pay out to, in 4 to 100 characters.")
 	}
+	if err := s.checkLimits(ctx, tx, user, req.Amount); err != nil {
+		return Withdrawal{}, err
+	}
 	wallet := ledger.WalletID(user.ID)
 	hold, err := ledger.Post(ctx, tx, ledger.Entry{Kind: "withdrawal_hold", Memo: "withdrawal to " + dest, Postings: []ledger.Posting{
 		{Account: wallet, Bucket: ledger.Available, Amount: -req.Amount},

@@ -1,0 +1,74 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Limits bound the money a user may send, by how well their identity is
+// verified: a stolen or fake account can do little harm.
+type Limits struct {
+	PerPayment int64 // one transfer, payment or withdrawal
+	Daily      int64 // all of them together, per UTC day
+}
+
+// LimitsByLevel maps a verified identity level (0 for none) to its limits.
+var LimitsByLevel = map[int64]Limits{
+	0: {PerPayment: 50_000, Daily: 100_000},         // ¥500, ¥1,000
+	1: {PerPayment: 500_000, Daily: 2_000_000},      // ¥5,000, ¥20,000
+	2: {PerPayment: 5_000_000, Daily: 20_000_000},   // ¥50,000, ¥200,000
+	3: {PerPayment: 20_000_000, Daily: 100_000_000}, // ¥200,000, ¥1,000,000
+}
+
+// PINThreshold: a payment above it needs the payment PIN.
+const PINThreshold = 20_000 // ¥200
+
+// CodeLimitExceeded is the refusal of a payment over a limit.
+const CodeLimitExceeded errs.Code = "limit_exceeded"
+
+var levelNames = map[int64]string{0: "unverified accounts", 1: "identity level 1", 2: "identity level 2", 3: "identity level 3"}
+
+// checkLimits refuses an outgoing amount over the sender's limits, saying
+// which limit and how much is left.
+func (s *Service) checkLimits(ctx context.Context, tx *store.Tx, sender account.User, amount int64) error {
+	verified, err := s.accounts.Verified(ctx, tx, sender.ID)
+	if err != nil {
+		return err
+	}
+	level, _ := verified[account.KindIdentityLevel].(int64)
+	l, ok := LimitsByLevel[level]
+	if !ok {
+		l = LimitsByLevel[0]
+	}
+	raise := ""
+	if level < 3 {
+		raise = " Verify your identity to raise it."
+	}
+	if amount > l.PerPayment {
+		return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
+			Message: fmt.Sprintf("%s is over the limit of %s per payment for %s.%s", ledger.Format(amount), ledger.Format(l.PerPayment), levelNames[level], raise),
+			Extra:   map[string]any{"limit": "per_payment", "max": l.PerPayment, "remaining": l.PerPayment}}
+	}
+	day := tx.Now.Truncate(24 * time.Hour)
+	var sent, withdrawn int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE from_user = $1 AND created_at >= $2`, sender.ID, day).Scan(&sent); err != nil {
+		return err
+	}
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM withdrawals WHERE user_id = $1 AND created_at >= $2 AND status <> 'reversed'`, sender.ID, day).Scan(&withdrawn); err != nil {
+		return err
+	}
+	left := max(l.Daily-sent-withdrawn, 0)
+	if amount > left {
+		return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
+			Message: fmt.Sprintf("%s is over today's limit of %s for %s: %s is left today (the day turns at 00:00 UTC).%s",
+				ledger.Format(amount), ledger.Format(l.Daily), levelNames[level], ledger.Format(left), raise),
+			Extra: map[string]any{"limit": "daily", "max": l.Daily, "remaining": left}}
+	}
+	return nil
+}
