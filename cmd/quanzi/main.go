@@ -29,6 +29,7 @@ func commands() []command {
 		{"migrate", "bring the database schema up to date and exit", runMigrate},
 		{"admin", "operator tasks: create-user, set-role, disable-user, enable-user", runAdmin},
 		{"ledger", "ledger verify: prove every balance and entry from the journal", runLedger},
+		{"load", "load transfers: drive a running server with concurrent transfers over HTTP", runLoad},
 		{"version", "print the version", runVersion},
 		{"help", "explain a command: quanzi help serve", runHelp},
 	}

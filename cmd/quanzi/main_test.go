@@ -294,3 +294,18 @@ func storeOptions(args []string) store.Options {
 	}
 	return store.Options{DataDir: args[1]}
 }
+
+func TestLoadTransfers(t *testing.T) {
+	args := dbArgs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	base, done, _ := startServe(t, ctx, append([]string{"--hash-concurrency", "2"}, args...)...)
+	out, errOut, err := runCLI(t, "load", "transfers", "--url", base, "--users", "6", "--concurrency", "8", "--duration", "1s")
+	cancel()
+	<-done
+	if err != nil || !strings.Contains(out, "conservation OK") || !strings.Contains(out, "p99") || !strings.Contains(errOut, "sending transfers") {
+		t.Fatalf("load transfers: %v\n%s%s", err, out, errOut)
+	}
+	if _, _, err := runCLI(t, "load", "fly"); !errors.Is(err, errUsage) {
+		t.Fatalf("an unknown scenario: %v", err)
+	}
+}

@@ -356,3 +356,25 @@ func TestLimitsFollowVerificationAndThePINGuardsLargePayments(t *testing.T) {
 	}
 	e.ledgerOK()
 }
+
+func TestAReturnedWithdrawalGivesBackTheDaysAllowance(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user("boss", account.RoleAdmin)
+	mei := e.user("mei", account.RoleUser)
+	e.user("lei", account.RoleUser)
+	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 300_000}})
+	e.do(req{method: "PUT", path: "/api/v1/me/payment-pin", token: mei, body: map[string]any{"password": "password-mei", "pin": "246810"}})
+	for range 2 {
+		if r := e.do(req{method: "POST", path: "/api/v1/withdrawals", token: mei, body: map[string]any{"amount": 50_000, "destination": "ICBC ****1234", "pin": "246810"}}); r.status != 201 {
+			t.Fatalf("withdraw: %d %s", r.status, r.body)
+		}
+	}
+	r := e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: map[string]any{"to": "lei", "amount": 100}})
+	wantProblem(t, r, 422, "limit_exceeded")
+	var id string
+	e.db.QueryRow(context.Background(), `SELECT id FROM withdrawals ORDER BY created_at LIMIT 1`).Scan(&id)
+	e.do(req{method: "POST", path: "/api/v1/admin/withdrawals/" + id + "/reverse", token: admin, body: map[string]any{"reason": "bank rejected it"}})
+	if r := e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: map[string]any{"to": "lei", "amount": 20_000}}); r.status != 201 {
+		t.Fatalf("after the withdrawal came back, ¥200 should fit today's allowance: %d %s", r.status, r.body)
+	}
+}

@@ -55,20 +55,38 @@ func (s *Service) checkLimits(ctx context.Context, tx *store.Tx, sender account.
 			Message: fmt.Sprintf("%s is over the limit of %s per payment for %s.%s", ledger.Format(amount), ledger.Format(l.PerPayment), levelNames[level], raise),
 			Extra:   map[string]any{"limit": "per_payment", "max": l.PerPayment, "remaining": l.PerPayment}}
 	}
-	day := tx.Now.Truncate(24 * time.Hour)
-	var sent, withdrawn int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE from_user = $1 AND created_at >= $2`, sender.ID, day).Scan(&sent); err != nil {
-		return err
-	}
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM withdrawals WHERE user_id = $1 AND created_at >= $2 AND status <> 'reversed'`, sender.ID, day).Scan(&withdrawn); err != nil {
-		return err
-	}
-	left := max(l.Daily-sent-withdrawn, 0)
-	if amount > left {
+	// Reserve the amount against today's total in one statement: the
+	// update happens only if it stays within the limit. The payment's
+	// transaction (or savepoint) undoes it if the payment fails later.
+	day := dayOf(tx.Now)
+	var total int64
+	err = tx.QueryRow(ctx, `INSERT INTO outgoing_daily (user_id, day, amount) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, day) DO UPDATE SET amount = outgoing_daily.amount + excluded.amount
+		WHERE outgoing_daily.amount + excluded.amount <= $4
+		RETURNING amount`, sender.ID, day, amount, l.Daily).Scan(&total)
+	if err == store.ErrNoRows {
+		var used int64
+		if err := tx.QueryRow(ctx, `SELECT amount FROM outgoing_daily WHERE user_id = $1 AND day = $2`, sender.ID, day).Scan(&used); err != nil {
+			return err
+		}
+		left := max(l.Daily-used, 0)
 		return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
 			Message: fmt.Sprintf("%s is over today's limit of %s for %s: %s is left today (the day turns at 00:00 UTC).%s",
 				ledger.Format(amount), ledger.Format(l.Daily), levelNames[level], ledger.Format(left), raise),
 			Extra: map[string]any{"limit": "daily", "max": l.Daily, "remaining": left}}
 	}
+	if err != nil {
+		return err
+	}
 	return nil
+}
+
+func dayOf(t time.Time) int64 { return t.Unix() / 86400 }
+
+// releaseDaily gives back an amount reserved on the day of at (a
+// withdrawal that was returned).
+func releaseDaily(ctx context.Context, tx *store.Tx, userID string, at time.Time, amount int64) error {
+	_, err := tx.Exec(ctx, `UPDATE outgoing_daily SET amount = amount - $1 WHERE user_id = $2 AND day = $3 AND amount >= $1`,
+		amount, userID, dayOf(at))
+	return err
 }

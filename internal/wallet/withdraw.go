@@ -123,6 +123,11 @@ func (s *Service) decideWithdrawal(ctx context.Context, tx *store.Tx, actorID, i
 	if n, _ := res.RowsAffected(); n != 1 {
 		return Withdrawal{}, errs.E(CodeAlreadySettled, "This withdrawal was decided by someone else just now.")
 	}
+	if to == "reversed" {
+		if err := releaseDaily(ctx, tx, userID, w.CreatedAt, w.Amount); err != nil {
+			return Withdrawal{}, err
+		}
+	}
 	if err := audit.Record(ctx, tx, actorID, "withdrawal."+to, "withdrawal", id, map[string]any{"amount": w.Amount, "reason": reason}); err != nil {
 		return Withdrawal{}, err
 	}
