@@ -14,30 +14,20 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$PATH:/usr/local/go/bin"
 RUNS=${RUNS:-3}
-PGBIN=/usr/lib/postgresql/15/bin
+. "$ROOT/bench/lib.sh"
 WORK="$(mktemp -d /tmp/api-load.XXXXXX)"
 PIDS=() PGDATA_DIR=""
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	if [ -n "$PGDATA_DIR" ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
-		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null || true
-	fi
+	stop_postgres
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-free_port() { local p=$1; while ss -Hltn "sport = :$p" | grep -q .; do p=$((p + 1)); done; echo "$p"; }
-apt_install() {
-	[ -n "${APT_UPDATED:-}" ] || { apt-get update -qq; APT_UPDATED=1; }
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-wait_up() { for _ in $(seq 100); do curl -sf "$1/healthz" >/dev/null && return; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 token() { # base handle password
 	curl -sf "$1/api/v1/sessions" -H 'Content-Type: application/json' -d "{\"handle\":\"$2\",\"password\":\"$3\"}" |
 		sed 's/.*"token":"\([^"]*\)".*/\1/'
 }
-rps() { awk '/^Requests\/sec/ {printf "%.0f", $2}'; }
 
 command -v wrk >/dev/null || apt_install wrk
 echo "== building quanzi and bench/hello"
@@ -68,14 +58,7 @@ SQ_TOKEN=$(token "$SQ" bench benchpass1)
 PG="" PG_TOKEN=""
 if [ -z "${SKIP_PG:-}" ]; then
 	echo "== quanzi on PostgreSQL 15 (fsync=on, synchronous_commit=on)"
-	[ -x "$PGBIN/postgres" ] || apt_install postgresql-15
-	PGDATA_DIR="$WORK/pg/data"
-	mkdir -p "$WORK/pg" && chown postgres: "$WORK/pg" && chmod o+x "$WORK"
-	PGPORT=$(free_port 55532)
-	runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA_DIR" -A trust -U postgres >/dev/null
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$WORK/pg/log" -w start \
-		-o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $WORK/pg -c fsync=on -c synchronous_commit=on" >/dev/null
-	DSN="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
+	start_durable_postgres "$WORK"
 	"$WORK/quanzi" admin create-user --database "$DSN" --handle bench --password benchpass1 >/dev/null
 	PG_PORT=$(free_port 18380)
 	start_quanzi pg "$PG_PORT" --database "$DSN"
