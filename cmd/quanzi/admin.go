@@ -125,14 +125,11 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	db, err := store.Open(ctx, d.options())
+	db, err := d.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx, false); err != nil {
-		return err
-	}
 	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, 1), account.DefaultConfig)
 	// Command-line tasks act as the operator at the machine: an admin with
 	// no account of its own, recorded in the audit log as the system.

@@ -24,10 +24,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real server")
 	}
-	bin := filepath.Join(t.TempDir(), "quanzi")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	args := dbArgs(t)
 
 	cmd, base := startBinary(t, bin, args)
@@ -97,6 +94,16 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	t.Logf("%d acknowledged registrations, %d lost", len(acked), missing)
 }
 
+// buildBinary builds quanzi for a test that runs it as a process.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "quanzi")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 func startBinary(t *testing.T, bin string, args []string) (*exec.Cmd, string) {
 	t.Helper()
 	logs := &syncBuf{}
@@ -149,10 +156,7 @@ func TestAcknowledgedTransfersSurviveKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real server")
 	}
-	bin := filepath.Join(t.TempDir(), "quanzi")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	args := dbArgs(t)
 	cmd, base := startBinary(t, bin, args)
 

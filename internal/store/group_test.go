@@ -44,9 +44,15 @@ func TestGroupedCommitsConcurrentCallersTogether(t *testing.T) {
 	}
 	var count int
 	db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log`).Scan(&count)
+	if count != n || afterRan.Load() != n {
+		t.Fatalf("%d rows, %d after-commit callbacks; want %d of each", count, afterRan.Load(), n)
+	}
+	if db.Engine == store.Postgres {
+		return // PostgreSQL groups the flushes itself; Grouped is a plain Tx there
+	}
 	batches, reqs := db.GroupStats()
-	if count != n || reqs != n || afterRan.Load() != n {
-		t.Fatalf("%d rows, %d requests counted, %d after-commit callbacks; want %d of each", count, reqs, afterRan.Load(), n)
+	if reqs != n {
+		t.Fatalf("%d requests counted, want %d", reqs, n)
 	}
 	if batches >= n {
 		t.Fatalf("%d callers took %d commits: nothing was grouped", n, batches)

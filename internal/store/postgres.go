@@ -25,10 +25,8 @@ func openPostgres(opts Options) (*DB, error) {
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pool.SetConnMaxLifetime(time.Hour)
-	// One committer, as on SQLite: two batches in flight at once lock rows
-	// in the order of their entries, not in one global order, and deadlock
-	// each other (measured: each costs PostgreSQL's one-second deadlock
-	// timeout). One batch at a time holds its locks until its commit.
+	// Grouped runs plain transactions on PostgreSQL (see there); several
+	// committers in flight at once had deadlocked on each other's rows.
 	return &DB{Engine: Postgres, write: pool, read: pool, d: postgresDialect{}, Location: redact(opts.Database), committers: 1}, nil
 }
 
