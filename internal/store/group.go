@@ -181,7 +181,9 @@ func (c *committer) runOne(sqlTx *sql.Tx, r *groupReq, i int) (after []func(), e
 		return nil, db.mapErr(err)
 	}
 	sp := fmt.Sprintf("g%d", i)
-	if _, err := sqlTx.ExecContext(r.ctx, "SAVEPOINT "+sp); err != nil {
+	// Never under the request's context: an interrupted statement makes
+	// SQLite roll back the whole shared transaction, everyone's work.
+	if _, err := sqlTx.Exec("SAVEPOINT " + sp); err != nil {
 		return nil, fmt.Errorf("%w: %w", errBatchBroken, db.mapErr(err))
 	}
 	tx := &Tx{runner: runner{c: txConn{sqlTx, r.ctx}, db: db}, Now: db.Now()}
