@@ -177,12 +177,16 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	var me struct {
-		Verified map[string]any `json:"verified"`
+		Verified    map[string]any      `json:"verified"`
+		CreditScore struct{ Score int } `json:"credit_score"`
 	}
 	json.NewDecoder(res.Body).Decode(&me)
 	res.Body.Close()
 	if me.Verified["gender"] != "female" || me.Verified["student"] == nil {
 		t.Fatalf("the demo user xiaomei is not verified as a female student: %+v", me.Verified)
+	}
+	if me.CreditScore.Score != 768 {
+		t.Fatalf("the demo user xiaomei's credit score is %d, want 768", me.CreditScore.Score)
 	}
 	r, _ = http.NewRequest("GET", base+"/api/v1/wallet", nil)
 	r.Header.Set("Authorization", "Bearer "+sess.Token)

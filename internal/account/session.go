@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quanzi/quanzi/internal/credit"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/store"
 )
@@ -31,6 +32,8 @@ type Session struct {
 	// Authenticate, not by Login); Verified derives the verified
 	// attributes from them.
 	Claims []Verification
+	// Credit is the user's credit score, nil when they have none yet.
+	Credit *credit.Score
 	now    time.Time
 }
 
@@ -155,8 +158,8 @@ func hashToken(token string) string {
 }
 
 // Authenticate returns the session a bearer token belongs to, with the
-// user's claims. It is served from the principal cache when it can be, and
-// otherwise costs two indexed reads. At most once a minute per session it
+// user's claims and credit score. It is served from the principal cache
+// when it can be, and otherwise costs three indexed reads. At most once a minute per session it
 // records that the session was used, which extends its idle expiry.
 func (s *Service) Authenticate(ctx context.Context, token string) (Session, error) {
 	if !strings.HasPrefix(token, tokenPrefix) || len(token) != len(tokenPrefix)+43 {
@@ -211,7 +214,10 @@ func (s *Service) loadPrincipal(ctx context.Context, tokenHash string) (cachedPr
 		return e, err
 	}
 	e.sess.TokenHash = tokenHash
-	e.sess.Claims, err = s.Claims(ctx, u.ID)
+	if e.sess.Claims, err = s.Claims(ctx, u.ID); err != nil {
+		return e, err
+	}
+	e.sess.Credit, err = credit.Of(ctx, s.db, u.ID)
 	return e, err
 }
 

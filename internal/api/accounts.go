@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/credit"
 )
 
 func (s *Server) accountRoutes() {
@@ -93,12 +94,15 @@ type meResponse struct {
 	Verified map[string]any `json:"verified"`
 	// Claims are the caller's claims with their review status.
 	Claims []account.Verification `json:"claims"`
+	// CreditScore is what policies read as user.credit_score; null until
+	// the user has one.
+	CreditScore *credit.Score `json:"credit_score"`
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	sess, _ := s.session(r)
 	claims := sess.ClaimsNow()
-	writeJSON(w, http.StatusOK, meResponse{User: sess.User, Verified: account.VerifiedOf(claims), Claims: claims})
+	writeJSON(w, http.StatusOK, meResponse{User: sess.User, Verified: account.VerifiedOf(claims), Claims: claims, CreditScore: sess.Credit})
 	return nil
 }
 

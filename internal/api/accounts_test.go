@@ -164,3 +164,38 @@ func TestCredentialsNeverReachTheLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestAdminImportsACreditScoreShownOnMe(t *testing.T) {
+	e := newEnv(t)
+	admin := e.user("boss", account.RoleAdmin)
+	rev := e.user("rita", account.RoleReviewer)
+	mei := e.user("mei", account.RoleUser)
+	if r := e.do(req{method: "GET", path: "/api/v1/me", token: mei}); r.json["credit_score"] != nil {
+		t.Fatalf("a new user has a credit score: %s", r.body)
+	}
+	path := "/api/v1/admin/users/mei/credit"
+	wantProblem(t, e.do(req{method: "PUT", path: path, token: rev, body: map[string]any{"score": 700, "source": "sesame", "reason": "import"}}), 403, "forbidden")
+	for _, bad := range []map[string]any{
+		{"score": 349, "source": "sesame", "reason": "import"},
+		{"score": 951, "source": "sesame", "reason": "import"},
+		{"score": 700, "source": "", "reason": "import"},
+		{"score": 700, "source": "sesame", "reason": " "},
+	} {
+		wantProblem(t, e.do(req{method: "PUT", path: path, token: admin, body: bad}), 422, "invalid")
+	}
+	wantProblem(t, e.do(req{method: "PUT", path: path, token: admin, body: `{"score": 700.5, "source": "x", "reason": "y"}`}), 400, "wrong_type")
+	wantProblem(t, e.do(req{method: "PUT", path: "/api/v1/admin/users/nobody/credit", token: admin, body: map[string]any{"score": 700, "source": "x", "reason": "y"}}), 404, "not_found")
+	if r := e.do(req{method: "PUT", path: path, token: admin, body: map[string]any{"score": 762, "source": "sesame", "reason": "bank partnership import"}}); r.status != 200 {
+		t.Fatalf("import: %d %s", r.status, r.body)
+	}
+	// The signed-in session sees it at once: the principal was refreshed.
+	me := e.do(req{method: "GET", path: "/api/v1/me", token: mei})
+	cs, _ := me.json["credit_score"].(map[string]any)
+	if cs["score"] != float64(762) || cs["source"] != "external:sesame" {
+		t.Fatalf("/me credit_score: %s", me.body)
+	}
+	view := e.do(req{method: "GET", path: "/api/v1/admin/users/mei", token: admin})
+	if !strings.Contains(string(view.body), `"credit.import"`) || !strings.Contains(string(view.body), "bank partnership import") {
+		t.Fatalf("the import is not audited: %s", view.body)
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/audit"
+	"github.com/quanzi/quanzi/internal/credit"
 )
 
 func (s *Server) adminUserRoutes() {
@@ -19,6 +20,9 @@ func (s *Server) adminUserRoutes() {
 		Summary: "Enable a disabled account.", Body: reasonRequest{}, Response: account.User{}, handle: s.setStatus(account.StatusActive)})
 	s.add(route{Method: "PUT", Path: "/api/v1/admin/users/{handle}/role", Tag: "admin", Access: admin,
 		Summary: "Set a user's platform role: user, reviewer or admin.", Body: roleRequest{}, Response: account.User{}, handle: s.setRole})
+	s.add(route{Method: "PUT", Path: "/api/v1/admin/users/{handle}/credit", Tag: "admin", Access: admin,
+		Summary: "Import a credit score (350–950) from an outside source, with a reason; audited and kept in the score's history.",
+		Body:    creditRequest{}, Response: credit.Score{}, handle: s.importCredit})
 }
 
 type adminCreateRequest struct {
@@ -105,5 +109,24 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+type creditRequest struct {
+	Score  int    `json:"score"`
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) importCredit(w http.ResponseWriter, r *http.Request) error {
+	var req creditRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	sc, err := s.Accounts.ImportCredit(r.Context(), s.user(r), r.PathValue("handle"), req.Score, req.Source, req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sc)
 	return nil
 }
