@@ -58,14 +58,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 		}(w)
 	}
 	// Let some registrations through, then kill without warning.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 20 {
-			break
-		}
-	}
+	waitUntil(20*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 })
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +85,13 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged registrations, %d lost", len(acked), missing)
+}
+
+// waitUntil polls cond until it holds or limit passes; the caller checks
+// the outcome itself.
+func waitUntil(limit time.Duration, cond func() bool) {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline) && !cond(); time.Sleep(10 * time.Millisecond) {
+	}
 }
 
 // buildBinary builds quanzi for a test that runs it as a process.
@@ -205,14 +205,7 @@ func TestAcknowledgedTransfersSurviveKill9(t *testing.T) {
 			}
 		}(w)
 	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		n := len(done)
-		mu.Unlock()
-		if n >= 60 {
-			break
-		}
-	}
+	waitUntil(30*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(done) >= 60 })
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	close(stop)
