@@ -15,14 +15,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 export PATH="$PATH:/usr/local/go/bin"
 RUNS=${RUNS:-3}
 . "$ROOT/bench/lib.sh"
-WORK="$(mktemp -d /tmp/api-load.XXXXXX)"
-PIDS=() PGDATA_DIR=""
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	stop_postgres
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_workdir api-load
 
 token() { # base handle password
 	curl -sf "$1/api/v1/sessions" -H 'Content-Type: application/json' -d "{\"handle\":\"$2\",\"password\":\"$3\"}" |

@@ -14,14 +14,7 @@ export PATH="$PATH:/usr/local/go/bin"
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-20s}
 . "$ROOT/bench/lib.sh"
-WORK="$(mktemp -d /tmp/ledger-throughput.XXXXXX)"
-PIDS=() PGDATA_DIR=""
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	stop_postgres
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+bench_workdir ledger-throughput
 command -v wrk >/dev/null || apt_install wrk
 
 # opsps FILE NAME: the median ops/s of one sub-benchmark.

@@ -30,3 +30,11 @@ stop_postgres() {
 		runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null || true
 	fi
 }
+
+# bench_workdir NAME: a fresh work folder in WORK, and a trap that stops the
+# processes listed in PIDS and any PostgreSQL cluster, and removes it.
+bench_workdir() {
+	WORK="$(mktemp -d "/tmp/$1.XXXXXX")"
+	PIDS=() PGDATA_DIR=""
+	trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_postgres; rm -rf "$WORK"' EXIT
+}

@@ -31,32 +31,19 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	var mu sync.Mutex
 	var acked []string
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				handle := fmt.Sprintf("k%d_%d", w, i)
-				body, _ := json.Marshal(map[string]string{"handle": handle, "password": "durable-pw"})
-				res, err := http.Post(base+"/api/v1/users", "application/json", bytes.NewReader(body))
-				if err != nil {
-					return // the server is gone
-				}
-				res.Body.Close()
-				if res.StatusCode == http.StatusCreated {
-					mu.Lock()
-					acked = append(acked, handle)
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
+	wg := untilStopped(4, stop, func(w, i int) bool {
+		handle := fmt.Sprintf("k%d_%d", w, i)
+		code, _ := post(t, base+"/api/v1/users", "", "", `{"handle":"`+handle+`","password":"durable-pw"}`)
+		if code == 0 {
+			return false // the server is gone
+		}
+		if code == http.StatusCreated {
+			mu.Lock()
+			acked = append(acked, handle)
+			mu.Unlock()
+		}
+		return true
+	})
 	// Let some registrations through, then kill without warning.
 	waitUntil(20*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 })
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -85,6 +72,29 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged registrations, %d lost", len(acked), missing)
+}
+
+// untilStopped runs n workers, each calling step with its number and a
+// counter, until stop closes or step returns false.
+func untilStopped(n int, stop <-chan struct{}, step func(w, i int) bool) *sync.WaitGroup {
+	wg := &sync.WaitGroup{}
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if !step(w, i) {
+					return
+				}
+			}
+		}()
+	}
+	return wg
 }
 
 // waitUntil polls cond until it holds or limit passes; the caller checks
@@ -180,31 +190,20 @@ func TestAcknowledgedTransfersSurviveKill9(t *testing.T) {
 	var mu sync.Mutex
 	var done []acked
 	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range users {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				key := fmt.Sprintf("t-%d-%d", w, i)
-				body := fmt.Sprintf(`{"to":"payer%d","amount":%d,"memo":"load %d"}`, (w+1)%users, 1+i%97, i)
-				code, resp := post(t, base+"/api/v1/transfers", tokens[w], key, body)
-				if code == 0 {
-					return // the server is gone
-				}
-				if code == 201 {
-					mu.Lock()
-					done = append(done, acked{tokens[w], key, body, resp})
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
+	wg := untilStopped(users, stop, func(w, i int) bool {
+		key := fmt.Sprintf("t-%d-%d", w, i)
+		body := fmt.Sprintf(`{"to":"payer%d","amount":%d,"memo":"load %d"}`, (w+1)%users, 1+i%97, i)
+		code, resp := post(t, base+"/api/v1/transfers", tokens[w], key, body)
+		if code == 0 {
+			return false // the server is gone
+		}
+		if code == 201 {
+			mu.Lock()
+			done = append(done, acked{tokens[w], key, body, resp})
+			mu.Unlock()
+		}
+		return true
+	})
 	waitUntil(30*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(done) >= 60 })
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
