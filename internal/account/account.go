@@ -246,6 +246,33 @@ func (s *Service) UserByHandle(ctx context.Context, q store.Querier, handle stri
 	return u, err
 }
 
+// UsersByHandle finds users by handle, in q, for many at once: handles
+// must be normalized (NormalizeHandle); those that name no user are not in
+// the map.
+func (s *Service) UsersByHandle(ctx context.Context, q store.Querier, handles []string) (map[string]User, error) {
+	users := make(map[string]User, len(handles))
+	err := store.Chunks(len(handles), func(lo, hi int) error {
+		args := make([]any, hi-lo)
+		for i, h := range handles[lo:hi] {
+			args[i] = h
+		}
+		rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users WHERE handle IN (`+store.List(hi-lo, 1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				return err
+			}
+			users[u.Handle] = u
+		}
+		return rows.Err()
+	})
+	return users, err
+}
+
 // UserByID finds a user by id.
 func (s *Service) UserByID(ctx context.Context, q store.Querier, id string) (User, error) {
 	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))

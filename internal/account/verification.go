@@ -245,6 +245,37 @@ func (s *Service) Verified(ctx context.Context, q store.Querier, userID string) 
 	return out, rows.Err()
 }
 
+// IdentityLevels returns the verified identity level of each of users
+// that has one (the others have level 0), read in q.
+func (s *Service) IdentityLevels(ctx context.Context, q store.Querier, users []string) (map[string]int64, error) {
+	levels := make(map[string]int64, len(users))
+	now := s.db.Now()
+	err := store.Chunks(len(users), func(lo, hi int) error {
+		args := []any{KindIdentityLevel, now}
+		for _, u := range users[lo:hi] {
+			args = append(args, u)
+		}
+		rows, err := q.Query(ctx, `SELECT user_id, value FROM verifications
+			WHERE kind = $1 AND status = 'approved' AND (expires_at IS NULL OR expires_at > $2)
+			AND user_id IN (`+store.List(hi-lo, 3)+`) ORDER BY decided_at`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var user, value string
+			if err := rows.Scan(&user, &value); err != nil {
+				return err
+			}
+			if n, ok := typedValue(KindIdentityLevel, value).(int64); ok {
+				levels[user] = n // the latest decision wins, as in Verified
+			}
+		}
+		return rows.Err()
+	})
+	return levels, err
+}
+
 // VerificationQueue lists verifications with a status (pending by
 // default), oldest first, for reviewers.
 func (s *Service) VerificationQueue(ctx context.Context, reviewer User, status string, p store.Page) ([]Verification, string, error) {

@@ -58,11 +58,10 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte,
 		if err != nil {
 			return err
 		}
-		b, err := marshal(out)
+		resp, err = answer(status, out)
 		if err != nil {
-			return errs.Wrap(err, "encoding the response")
+			return err
 		}
-		resp = idempotency.Response{Status: status, ContentType: "application/json", Body: b}
 		return claim.Finish(ctx, tx, resp)
 	})
 	if err != nil {
@@ -75,15 +74,30 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte,
 			}
 			return err
 		}
-		b, _ := json.Marshal(p)
-		if ferr := claim.FinishAlone(bg, idempotency.Response{Status: p.Status, ContentType: problemContentType, Body: b}); ferr != nil {
+		refused := refusal(p)
+		if ferr := claim.FinishAlone(bg, refused); ferr != nil {
 			s.Logger.ErrorContext(ctx, "recording a refused idempotent request", "error", ferr)
 		}
-		writeBody(w, p.Status, problemContentType, b) // exactly what a retry will get
+		writeBody(w, refused.Status, refused.ContentType, refused.Body) // exactly what a retry will get
 		return nil
 	}
 	writeBody(w, resp.Status, resp.ContentType, resp.Body)
 	return nil
+}
+
+// answer is the response to record for a success.
+func answer(status int, out any) (idempotency.Response, error) {
+	b, err := marshal(out)
+	if err != nil {
+		return idempotency.Response{}, errs.Wrap(err, "encoding the response")
+	}
+	return idempotency.Response{Status: status, ContentType: "application/json", Body: b}, nil
+}
+
+// refusal is the response to record for a refusal.
+func refusal(p problem) idempotency.Response {
+	b, _ := json.Marshal(p)
+	return idempotency.Response{Status: p.Status, ContentType: problemContentType, Body: b}
 }
 
 // requestHashFor identifies "the same request" for an idempotency key: the

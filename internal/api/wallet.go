@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -73,10 +74,36 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req.PIN = ""
-	return s.idempotent(w, r, canonical(req), func(ctx context.Context, tx *store.Tx) (int, any, error) {
-		t, err := s.Wallet.Send(ctx, tx, sender, wallet.TransferRequest{To: req.To, Amount: req.Amount, Currency: req.Currency, Memo: req.Memo})
-		return http.StatusCreated, t, err
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" {
+		if err := idempotency.CheckKey(key); err != nil {
+			return err
+		}
+	}
+	rid := requestID(r.Context())
+	res, err := s.Wallet.Transfer(r.Context(), wallet.TransferCall{
+		Sender:  sender,
+		Request: wallet.TransferRequest{To: req.To, Amount: req.Amount, Currency: req.Currency, Memo: req.Memo},
+		Key:     key,
+		Hash:    requestHashFor(r.Method, r.URL.Path, canonical(req)),
+		Answer: func(t wallet.Transfer, err error) idempotency.Response {
+			if err == nil {
+				var resp idempotency.Response
+				if resp, err = answer(http.StatusCreated, t); err == nil {
+					return resp
+				}
+			}
+			return refusal(problemFor(err, rid))
+		},
 	})
+	if err != nil {
+		return err
+	}
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeBody(w, res.Status, res.ContentType, res.Body)
+	return nil
 }
 
 type topupRequest struct {

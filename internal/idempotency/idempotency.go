@@ -87,38 +87,19 @@ func (s *Store) Begin(ctx context.Context, scope, key, requestHash string) (*Cla
 			claimed = true
 			return nil
 		}
-		var hash, state, ctype, body, holder string
-		var status int
-		var lockedUntil, expiresAt time.Time
-		err = tx.QueryRow(ctx, `SELECT request_hash, state, claim, locked_until, status, content_type, body, expires_at
-			FROM idempotency_keys WHERE scope = $1 AND idem_key = $2`, scope, key).
-			Scan(&hash, &state, &holder, &lockedUntil, &status, &ctype, &body, &expiresAt)
+		var r row
+		err = tx.QueryRow(ctx, `SELECT `+rowColumns+` FROM idempotency_keys WHERE scope = $1 AND idem_key = $2`, scope, key).
+			Scan(r.dest()...)
 		if err != nil {
 			return err
 		}
-		if !tx.Now.Before(expiresAt) {
-			// Forgotten: the key starts a new life.
-			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET request_hash = $1, claim = $2, state = 'running',
-				locked_until = $3, status = 0, content_type = '', body = '', created_at = $4, expires_at = $5
-				WHERE scope = $6 AND idem_key = $7`,
-				requestHash, token, tx.Now.Add(s.Lease), tx.Now, tx.Now.Add(s.TTL), scope, key)
-			claimed = err == nil
+		replay, err = s.judge(tx.Now, requestHash, r)
+		if err != nil || replay != nil {
 			return err
 		}
-		if hash != requestHash {
-			return errs.E(CodeMismatch, "This Idempotency-Key was already used for a different request; use a new key for a new request.")
-		}
-		if state == "done" {
-			replay = &Response{Status: status, ContentType: ctype, Body: []byte(body)}
-			return nil
-		}
-		if tx.Now.Before(lockedUntil) {
-			return &errs.Error{Code: CodeInProgress, Message: "A request with this Idempotency-Key is still being processed; try again in a moment.", RetryAfter: time.Second}
-		}
-		// The earlier attempt died without finishing: take its place.
-		_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET claim = $1, locked_until = $2 WHERE scope = $3 AND idem_key = $4 AND claim = $5`,
-			token, tx.Now.Add(s.Lease), scope, key, holder)
-		claimed = err == nil
+		// Forgotten, or its attempt died without finishing: take its place.
+		claimed, err = s.takeOver(ctx, tx, r.claim, row{scope: scope, key: key, hash: requestHash, claim: token,
+			state: "running", lockedUntil: tx.Now.Add(s.Lease)})
 		return err
 	})
 	if err != nil {
@@ -131,6 +112,60 @@ func (s *Store) Begin(ctx context.Context, scope, key, requestHash string) (*Cla
 		return nil, nil, errs.E(errs.Internal, "The idempotency key could not be claimed.")
 	}
 	return &Claim{s: s, scope: scope, key: key, token: token}, nil, nil
+}
+
+// row is a key's stored row.
+type row struct {
+	scope, key, hash, claim, state string
+	lockedUntil, expiresAt         time.Time
+	resp                           Response
+	body                           string // read back as text, then moved into resp.Body
+}
+
+const rowColumns = `scope, idem_key, request_hash, claim, state, locked_until, status, content_type, body, expires_at`
+
+func (r *row) dest() []any {
+	return []any{&r.scope, &r.key, &r.hash, &r.claim, &r.state, &r.lockedUntil, &r.resp.Status, &r.resp.ContentType, &r.body, &r.expiresAt}
+}
+
+// judge says what a stored key means for a new attempt with requestHash
+// at now: a response to replay, a refusal, or neither — the attempt may
+// take the key over, because the key is forgotten (past its time) or the
+// attempt holding it died without finishing (past its lease).
+func (s *Store) judge(now time.Time, requestHash string, r row) (*Response, error) {
+	switch {
+	case !now.Before(r.expiresAt):
+		return nil, nil
+	case r.hash != requestHash:
+		return nil, errs.E(CodeMismatch, "This Idempotency-Key was already used for a different request; use a new key for a new request.")
+	case r.state == "done":
+		resp := r.resp
+		resp.Body = []byte(r.body)
+		return &resp, nil
+	case now.Before(r.lockedUntil):
+		return nil, inProgress()
+	}
+	return nil, nil
+}
+
+func inProgress() error {
+	return &errs.Error{Code: CodeInProgress, Message: "A request with this Idempotency-Key is still being processed; try again in a moment.", RetryAfter: time.Second}
+}
+
+// takeOver gives the key of r, if the claim prior still holds it, the new
+// life r: running (until r.lockedUntil) or done (answered r.resp),
+// remembered for the TTL from now. It reports whether it did.
+func (s *Store) takeOver(ctx context.Context, tx *store.Tx, prior string, r row) (bool, error) {
+	res, err := tx.Exec(ctx, `UPDATE idempotency_keys SET request_hash = $1, claim = $2, state = $3, locked_until = $4,
+		status = $5, content_type = $6, body = $7, created_at = $8, expires_at = $9
+		WHERE scope = $10 AND idem_key = $11 AND claim = $12`,
+		r.hash, r.claim, r.state, r.lockedUntil, r.resp.Status, r.resp.ContentType, string(r.resp.Body), tx.Now, tx.Now.Add(s.TTL),
+		r.scope, r.key, prior)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // Finish records resp inside tx, the transaction of the operation itself.

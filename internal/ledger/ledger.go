@@ -231,15 +231,7 @@ func apply(ctx context.Context, tx *store.Tx, c change) error {
 	if err != nil {
 		return err
 	}
-	have := b.Available
-	if c.bucket == Held {
-		have = b.Held
-	}
-	return &errs.Error{
-		Code:    CodeInsufficientFunds,
-		Message: fmt.Sprintf("Insufficient funds: this needs %s but only %s is %s.", Format(-c.amount), Format(have), c.bucket),
-		Extra:   map[string]any{"available": have, "needed": -c.amount, "currency": Currency},
-	}
+	return insufficient(c, b.get(c.bucket))
 }
 
 // Reverse posts the exact opposite of entry id, once. memo says why.

@@ -73,8 +73,7 @@ func (db *DB) submit(ctx context.Context, fn func(tx *Tx) error) error {
 	c := db.group
 	c.once.Do(func() {
 		for range db.committers {
-			db.running.Add(1)
-			go c.loop()
+			db.Background(c.loop)
 		}
 	})
 	r := &groupReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
@@ -83,20 +82,20 @@ func (db *DB) submit(ctx context.Context, fn func(tx *Tx) error) error {
 	case <-ctx.Done():
 		return db.mapErr(ctx.Err())
 	case <-db.closing:
-		return db.mapErr(errClosed)
+		return db.mapErr(ErrClosed)
 	}
 	// Once submitted, wait for the answer even if ctx ends: the work may
 	// already be in a commit, and the caller must learn whether it counted.
 	return <-r.done
 }
 
-var errClosed = errors.New("store: the database is closed")
+// ErrClosed is the cause of a refusal to start work on a closed database.
+var ErrClosed = errors.New("store: the database is closed")
 
-func (c *committer) loop() {
-	defer c.db.running.Done()
+func (c *committer) loop(closing <-chan struct{}) {
 	for {
 		select {
-		case <-c.db.closing:
+		case <-closing:
 			return
 		case first := <-c.reqs:
 			c.batch(first)

@@ -106,7 +106,7 @@ func (r *Rows) Err() error   { return r.db.mapErr(r.rows.Err()) }
 // Scan copies the current row into dest, as Row.Scan does.
 func (r *Rows) Scan(dest ...any) error { return r.db.mapErr(r.rows.Scan(convertDest(dest)...)) }
 
-// mapErr turns a driver error into a coded error where the engine's error
+// mapErr (MapErr) turns a driver error into a coded error where the engine's error
 // code says what happened; anything else becomes Internal with its cause.
 func (db *DB) mapErr(err error) error {
 	if err == nil || errors.Is(err, sql.ErrNoRows) {
@@ -239,3 +239,7 @@ func rebindNumbered(q string) string {
 	rebindCache.Store(q, s)
 	return s
 }
+
+// MapErr returns err coded as the store's own functions return errors;
+// for errors met around the store, such as a context that ended.
+func (db *DB) MapErr(err error) error { return db.mapErr(err) }

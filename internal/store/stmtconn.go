@@ -13,8 +13,9 @@ import (
 // correct inside transactions, which hold the one write connection.
 
 // maxCachedStmts bounds each connection's cache. Queries are constants in
-// the code, so a few hundred cover them all.
-const maxCachedStmts = 256
+// the code (multi-row statements in a few shapes each, see Chunks), so a
+// few hundred cover them all.
+const maxCachedStmts = 512
 
 type cachingConnector struct {
 	dsn string

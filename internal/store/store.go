@@ -57,7 +57,7 @@ type DB struct {
 	committers int           // batches that may run at once
 	closing    chan struct{} // closed by Close: committers stop
 	stopOnce   sync.Once
-	running    sync.WaitGroup
+	running    sync.WaitGroup // Background loops
 }
 
 // Open opens the database named by opts. It does not migrate.
@@ -115,6 +115,21 @@ func (db *DB) Close() error {
 	errList = append(errList, db.write.Close())
 	return errors.Join(errList...)
 }
+
+// Background runs loop on its own goroutine until the database closes:
+// closing is closed when Close begins, and Close waits for loop to return,
+// so work loop has started (a batch being written) is finished first.
+func (db *DB) Background(loop func(closing <-chan struct{})) {
+	db.running.Add(1)
+	go func() {
+		defer db.running.Done()
+		loop(db.closing)
+	}()
+}
+
+// Closing is closed when Close begins: a producer for a Background loop
+// stops handing it work then.
+func (db *DB) Closing() <-chan struct{} { return db.closing }
 
 // Stats returns the pools' statistics, for metrics. On PostgreSQL both
 // names refer to the same pool.

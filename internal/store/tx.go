@@ -20,6 +20,12 @@ func contention(err error) error {
 	return &errs.Error{Code: errs.Unavailable, Message: "The database is busy; please try again.", RetryAfter: time.Second, Err: fmt.Errorf("%w: %w", errContention, err)}
 }
 
+// Retry returns an error that makes Tx run the whole transaction again
+// (a bounded number of times), as it does when the database reports
+// contention: for when fn finds that a concurrent transaction got in first
+// in a way the database did not report as contention.
+func Retry(reason string) error { return contention(errors.New(reason)) }
+
 // Tx is a write transaction. It carries Now, the one time at which
 // everything in it happens, so records written together agree and tests can
 // fix the clock.

@@ -37,23 +37,13 @@ var levelNames = map[int64]string{0: "unverified accounts", 1: "identity level 1
 // checkLimits refuses an outgoing amount over the sender's limits, saying
 // which limit and how much is left.
 func (s *Service) checkLimits(ctx context.Context, tx *store.Tx, sender account.User, amount int64) error {
-	verified, err := s.accounts.Verified(ctx, tx, sender.ID)
+	levels, err := s.accounts.IdentityLevels(ctx, tx, []string{sender.ID})
 	if err != nil {
 		return err
 	}
-	level, _ := verified[account.KindIdentityLevel].(int64)
-	l, ok := LimitsByLevel[level]
-	if !ok {
-		l = LimitsByLevel[0]
-	}
-	raise := ""
-	if level < 3 {
-		raise = " Verify your identity to raise it."
-	}
-	if amount > l.PerPayment {
-		return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
-			Message: fmt.Sprintf("%s is over the limit of %s per payment for %s.%s", ledger.Format(amount), ledger.Format(l.PerPayment), levelNames[level], raise),
-			Extra:   map[string]any{"limit": "per_payment", "max": l.PerPayment, "remaining": l.PerPayment}}
+	level := levels[sender.ID]
+	if err := overPerPayment(level, amount); err != nil {
+		return err
 	}
 	// Reserve the amount against today's total in one statement: the
 	// update happens only if it stays within the limit. The payment's
@@ -63,22 +53,54 @@ func (s *Service) checkLimits(ctx context.Context, tx *store.Tx, sender account.
 	err = tx.QueryRow(ctx, `INSERT INTO outgoing_daily (user_id, day, amount) VALUES ($1, $2, $3)
 		ON CONFLICT (user_id, day) DO UPDATE SET amount = outgoing_daily.amount + excluded.amount
 		WHERE outgoing_daily.amount + excluded.amount <= $4
-		RETURNING amount`, sender.ID, day, amount, l.Daily).Scan(&total)
+		RETURNING amount`, sender.ID, day, amount, limitsOf(level).Daily).Scan(&total)
 	if err == store.ErrNoRows {
 		var used int64
 		if err := tx.QueryRow(ctx, `SELECT amount FROM outgoing_daily WHERE user_id = $1 AND day = $2`, sender.ID, day).Scan(&used); err != nil {
 			return err
 		}
-		left := max(l.Daily-used, 0)
-		return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
-			Message: fmt.Sprintf("%s is over today's limit of %s for %s: %s is left today (the day turns at 00:00 UTC).%s",
-				ledger.Format(amount), ledger.Format(l.Daily), levelNames[level], ledger.Format(left), raise),
-			Extra: map[string]any{"limit": "daily", "max": l.Daily, "remaining": left}}
+		return overDaily(level, amount, used)
 	}
-	if err != nil {
-		return err
+	return err
+}
+
+func limitsOf(level int64) Limits {
+	if l, ok := LimitsByLevel[level]; ok {
+		return l
 	}
-	return nil
+	return LimitsByLevel[0]
+}
+
+func raiseAdvice(level int64) string {
+	if level < 3 {
+		return " Verify your identity to raise it."
+	}
+	return ""
+}
+
+// overPerPayment refuses an amount over the per-payment limit of level.
+func overPerPayment(level, amount int64) error {
+	l := limitsOf(level)
+	if amount <= l.PerPayment {
+		return nil
+	}
+	return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
+		Message: fmt.Sprintf("%s is over the limit of %s per payment for %s.%s", ledger.Format(amount), ledger.Format(l.PerPayment), levelNames[level], raiseAdvice(level)),
+		Extra:   map[string]any{"limit": "per_payment", "max": l.PerPayment, "remaining": l.PerPayment}}
+}
+
+// overDaily refuses an amount that, on top of used, is over the daily
+// limit of level.
+func overDaily(level, amount, used int64) error {
+	l := limitsOf(level)
+	if used+amount <= l.Daily {
+		return nil
+	}
+	left := max(l.Daily-used, 0)
+	return &errs.Error{Code: CodeLimitExceeded, Field: "amount",
+		Message: fmt.Sprintf("%s is over today's limit of %s for %s: %s is left today (the day turns at 00:00 UTC).%s",
+			ledger.Format(amount), ledger.Format(l.Daily), levelNames[level], ledger.Format(left), raiseAdvice(level)),
+		Extra: map[string]any{"limit": "daily", "max": l.Daily, "remaining": left}}
 }
 
 func dayOf(t time.Time) int64 { return t.Unix() / 86400 }

@@ -39,11 +39,13 @@ type Service struct {
 	db       *store.DB
 	accounts *account.Service
 	gateway  Gateway
+	keys     *idempotency.Store
+	batches  batcher
 }
 
 // New returns the wallet service.
 func New(db *store.DB, accounts *account.Service, gateway Gateway) *Service {
-	return &Service{db: db, accounts: accounts, gateway: gateway}
+	return &Service{db: db, accounts: accounts, gateway: gateway, keys: idempotency.New(db), batches: batcher{calls: make(chan *call)}}
 }
 
 // Wallet is a user's money.
@@ -118,22 +120,13 @@ type TransferRequest struct {
 // Send moves money from sender to another user in tx: one ledger entry and
 // one transfer record. Every check happens before anything is written.
 func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, req TransferRequest) (Transfer, error) {
-	if err := CheckAmount(req.Amount, MaxTransfer); err != nil {
-		return Transfer{}, err
-	}
-	if err := CheckCurrency(req.Currency); err != nil {
-		return Transfer{}, err
-	}
-	memo, err := checkMemo(req.Memo)
+	memo, err := checkTransfer(req)
 	if err != nil {
 		return Transfer{}, err
 	}
-	if strings.TrimSpace(req.To) == "" {
-		return Transfer{}, errs.Field("to", "Say whom to pay: the recipient's handle is required.")
-	}
 	to, err := s.accounts.UserByHandle(ctx, tx, req.To)
 	if errs.Is(err, errs.NotFound) {
-		return Transfer{}, &errs.Error{Code: CodeRecipient, Field: "to", Message: "There is no user @" + truncate(strings.TrimPrefix(strings.TrimSpace(req.To), "@"), 40) + " to pay."}
+		return Transfer{}, noRecipient(req.To)
 	}
 	if err != nil {
 		return Transfer{}, err
@@ -141,13 +134,33 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	return s.send(ctx, tx, sender, to, req.Amount, memo, "transfer")
 }
 
+// checkTransfer checks what a transfer request says on its own, and
+// returns its memo, tidied.
+func checkTransfer(req TransferRequest) (string, error) {
+	if err := CheckAmount(req.Amount, MaxTransfer); err != nil {
+		return "", err
+	}
+	if err := CheckCurrency(req.Currency); err != nil {
+		return "", err
+	}
+	memo, err := checkMemo(req.Memo)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(req.To) == "" {
+		return "", errs.Field("to", "Say whom to pay: the recipient's handle is required.")
+	}
+	return memo, nil
+}
+
+func noRecipient(handle string) error {
+	return &errs.Error{Code: CodeRecipient, Field: "to", Message: "There is no user @" + truncate(strings.TrimPrefix(strings.TrimSpace(handle), "@"), 40) + " to pay."}
+}
+
 // send books a transfer between two users whose accounts are known.
 func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.User, amount int64, memo, kind string) (Transfer, error) {
-	if to.ID == sender.ID {
-		return Transfer{}, errs.Field("to", "You cannot send money to yourself.")
-	}
-	if to.Status != account.StatusActive {
-		return Transfer{}, &errs.Error{Code: CodeRecipient, Field: "to", Message: "@" + to.Handle + "'s account is disabled and cannot receive money."}
+	if err := checkRecipient(sender, to); err != nil {
+		return Transfer{}, err
 	}
 	if err := s.checkLimits(ctx, tx, sender, amount); err != nil {
 		return Transfer{}, err
@@ -166,6 +179,17 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.Use
 	_, err = tx.Exec(ctx, `INSERT INTO transfers (id, from_user, to_user, amount, currency, memo, entry_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, sender.ID, to.ID, t.Amount, t.Currency, t.Memo, t.EntryID, tx.Now)
 	return t, err
+}
+
+// checkRecipient refuses a transfer to oneself or to a disabled account.
+func checkRecipient(sender, to account.User) error {
+	if to.ID == sender.ID {
+		return errs.Field("to", "You cannot send money to yourself.")
+	}
+	if to.Status != account.StatusActive {
+		return &errs.Error{Code: CodeRecipient, Field: "to", Message: "@" + to.Handle + "'s account is disabled and cannot receive money."}
+	}
+	return nil
 }
 
 // Topup is money coming in from a funding source.
