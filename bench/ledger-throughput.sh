@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Money throughput, each against a limit measured in the same run:
-#   (a) in-process transfers/s with 1, 16 and 64 callers (BenchmarkTransfers,
-#       group commit), against the single-row commit rate of the same engine:
+#   (a) in-process transfers/s with 1, 16 and 64 callers (BenchmarkTransfers:
+#       transfers settled in batches, as the API does), against the single-row commit rate of the same engine:
 #       SQLite on disk, and PostgreSQL 15 with fsync on;
 #   (b) transfers/s over HTTP with `quanzi load transfers` (64 clients),
 #       against hello-world under wrk, round by round, with p99 latency;
@@ -20,24 +20,26 @@ command -v wrk >/dev/null || apt_install wrk
 # opsps FILE NAME: the median ops/s of one sub-benchmark.
 opsps() { awk -v n="$2" '$1 ~ n {for (i = 2; i <= NF; i++) if ($(i+1) == "ops/s") print $i}' "$1" | median; }
 summary() { # FILE ENGINE
-	local single g1 g16 g64 t64
+	local single b1 b16 b64 g64 t64 per
 	single=$(opsps "$1" 'commit=single-row')
-	g1=$(opsps "$1" 'grouped/callers=1-')
-	g16=$(opsps "$1" 'grouped/callers=16-')
+	b1=$(opsps "$1" 'batched/callers=1-')
+	b16=$(opsps "$1" 'batched/callers=16-')
+	b64=$(opsps "$1" 'batched/callers=64-')
 	g64=$(opsps "$1" 'grouped/callers=64-')
 	t64=$(opsps "$1" 'tx-each/callers=64-')
-	printf '%-10s single-row commits %6.0f/s | transfers grouped: 1 caller %6.0f/s, 16 %6.0f/s, 64 %6.0f/s (%.2f× single-row) | a commit each, 64 callers %6.0f/s\n' \
-		"$2" "$single" "$g1" "$g16" "$g64" "$(awk -v a="$g64" -v b="$single" 'BEGIN {print a/b}')" "$t64"
+	per=$(awk '$1 ~ "batched/callers=64-" {for (i = 2; i <= NF; i++) if ($(i+1) == "transfers/batch") print $i}' "$1" | median)
+	printf '%-10s single-row commits %6.0f/s | transfers batched: 1 caller %6.0f/s, 16 %6.0f/s, 64 %6.0f/s (%.2f× single-row; %.0f per batch) | 64 callers, a transaction each: group committed %6.0f/s, committed alone %6.0f/s\n' \
+		"$2" "$single" "$b1" "$b16" "$b64" "$(awk -v a="$b64" -v b="$single" 'BEGIN {print a/b}')" "$per" "$g64" "$t64"
 }
 
 echo "== (a) in-process transfers, SQLite (a folder on disk)"
-go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 3000x -count "$RUNS" ./internal/wallet | tee "$WORK/sqlite.txt" | grep Benchmark
+go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/sqlite.txt" | grep Benchmark
 IN_SQLITE=$(summary "$WORK/sqlite.txt" SQLite)
 IN_PG="PostgreSQL skipped"
 if [ -z "${SKIP_PG:-}" ]; then
 	echo "== (a) in-process transfers, PostgreSQL 15 (fsync on)"
 	start_durable_postgres "$WORK"
-	QUANZI_TEST_POSTGRES="$DSN" go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 3000x -count "$RUNS" ./internal/wallet | tee "$WORK/pg.txt" | grep Benchmark
+	QUANZI_TEST_POSTGRES="$DSN" go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/pg.txt" | grep Benchmark
 	IN_PG=$(summary "$WORK/pg.txt" PostgreSQL)
 	stop_postgres
 	PGDATA_DIR=""

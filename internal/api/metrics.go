@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // metrics are the Prometheus series the API exports. Each Server has its
@@ -34,7 +35,7 @@ type series struct {
 	time  prometheus.Observer
 }
 
-func newMetrics(db *store.DB) *metrics {
+func newMetrics(db *store.DB, w *wallet.Service) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -51,6 +52,15 @@ func newMetrics(db *store.DB) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.reg.MustRegister(dbCollector{db})
+	}
+	if w != nil {
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "quanzi_transfer_batches_total",
+				Help: "Transactions that settled a batch of transfers."},
+				func() float64 { b, _ := w.BatchStats(); return float64(b) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "quanzi_transfers_settled_total",
+				Help: "Transfer requests settled in batches (divide by the batches for the mean batch size)."},
+				func() float64 { _, n := w.BatchStats(); return float64(n) }))
 	}
 	return m
 }

@@ -82,7 +82,7 @@ func New(d Deps) *Server {
 		d.Logger = slog.Default()
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
-	s.metrics = newMetrics(d.DB)
+	s.metrics = newMetrics(d.DB, d.Wallet)
 	s.addRoutes()
 	for _, rt := range s.routes {
 		s.register(rt)

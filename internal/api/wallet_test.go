@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,9 @@ func TestTransfers(t *testing.T) {
 	lh := e.do(req{method: "GET", path: "/api/v1/wallet/transactions", token: lei})
 	if items, _ := lh.json["items"].([]any); len(items) != 1 || items[0].(map[string]any)["counterparty"] != "mei" || items[0].(map[string]any)["amount"] != float64(250) {
 		t.Fatalf("recipient's history: %s", lh.body)
+	}
+	if m := e.do(req{method: "GET", path: "/metrics"}); !regexp.MustCompile(`(?m)^quanzi_transfers_settled_total [1-9]`).Match(m.body) {
+		t.Fatalf("metrics do not count the settled transfers:\n%s", m.body)
 	}
 	e.ledgerOK()
 }

@@ -33,3 +33,17 @@ func TestValuesAndList(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+func TestRebindDropsNumbersOnlyWhenInOrder(t *testing.T) {
+	for in, want := range map[string]string{
+		`SELECT $1, $2, '$3' -- $4` + "\n" + `, $3`: `SELECT ?, ?, '$3' -- $4` + "\n" + `, ?`,
+		`SELECT $2, $1`:     `SELECT ?2, ?1`,
+		`SELECT $1, $1`:     `SELECT ?1, ?1`,
+		`SELECT $1, $10`:    `SELECT ?1, ?10`,
+		`UPDATE t SET a=$1`: `UPDATE t SET a=?`,
+	} {
+		if got := rebindNumbered(in); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+}

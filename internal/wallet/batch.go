@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/errs"
@@ -72,6 +73,15 @@ func (c *call) answer(t Transfer, err error) {
 type batcher struct {
 	calls chan *call
 	start sync.Once
+	// Counted for metrics and benchmarks: transactions committed, and the
+	// calls they settled.
+	batches, settled atomic.Int64
+}
+
+// BatchStats returns how many batches of transfers have committed and how
+// many calls they settled.
+func (s *Service) BatchStats() (batches, calls int64) {
+	return s.batches.batches.Load(), s.batches.settled.Load()
 }
 
 // settlers is how many batches may be settled at once. SQLite has one
@@ -153,6 +163,10 @@ func (s *Service) settle(batch []*call) {
 		}()
 		return s.settleIn(ctx, tx, live)
 	})
+	if err == nil {
+		s.batches.batches.Add(1)
+		s.batches.settled.Add(int64(len(live)))
+	}
 	for _, c := range live {
 		if err != nil {
 			c.done <- outcome{err: err}

@@ -2,6 +2,7 @@ package wallet_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -9,14 +10,15 @@ import (
 	"testing"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
 
-// BenchmarkTransfers measures transfers/s in process — wallet.Send, one
-// ledger entry and one record each — against the single-row commit rate of
+// BenchmarkTransfers measures transfers/s in process — wallet.Transfer,
+// one ledger entry, one record and one idempotency key each — against the single-row commit rate of
 // the same database measured in the same run (commit=single-row). Run it
 // against a durable database: SQLite in a folder on disk (the default), or
 // a PostgreSQL with fsync on (bench/ledger-throughput.sh starts one).
@@ -35,22 +37,55 @@ func BenchmarkTransfers(b *testing.B) {
 			})
 		})
 	})
+	pair := func(i int64) (from, to account.User, amount int64) {
+		rng := rand.New(rand.NewPCG(uint64(i), 42))
+		from, to = users[rng.IntN(len(users))], users[rng.IntN(len(users))]
+		if from.ID == to.ID {
+			to = users[(indexOf(users, from)+1+rng.IntN(len(users)-1))%len(users)]
+		}
+		return from, to, 1 + rng.Int64N(500)
+	}
+	// As the API sends them: each with its own Idempotency-Key, answered
+	// with the transfer as JSON.
+	var round atomic.Int64
+	batched := func(i int64) error {
+		from, to, amount := pair(i)
+		req := wallet.TransferRequest{To: to.Handle, Amount: amount}
+		r, err := w.Transfer(ctx, wallet.TransferCall{Sender: from, Request: req,
+			Key: fmt.Sprintf("bench-%d-%d", round.Load(), i), Hash: "bench",
+			Answer: func(t wallet.Transfer, err error) idempotency.Response {
+				if err != nil {
+					return idempotency.Response{Status: 400, Body: []byte(err.Error())}
+				}
+				b, _ := json.Marshal(t)
+				return idempotency.Response{Status: 201, ContentType: "application/json", Body: b}
+			}})
+		if err == nil && r.Status != 201 {
+			err = fmt.Errorf("transfer refused: %s", r.Body)
+		}
+		return err
+	}
+	for _, callers := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("transfer=batched/callers=%d", callers), func(b *testing.B) {
+			round.Add(1)
+			batches, calls := w.BatchStats()
+			parallel(b, callers, batched)
+			batches2, calls2 := w.BatchStats()
+			b.ReportMetric(float64(calls2-calls)/float64(max(batches2-batches, 1)), "transfers/batch")
+		})
+	}
+	// For contrast: one transaction per transfer (Send), each committed on
+	// its own or group committed with savepoints (store.Grouped).
 	send := func(run func(context.Context, func(*store.Tx) error) error) func(int64) error {
 		return func(i int64) error {
-			rng := rand.New(rand.NewPCG(uint64(i), 42))
-			from, to := users[rng.IntN(len(users))], users[rng.IntN(len(users))]
-			if from.ID == to.ID {
-				to = users[(rng.IntN(len(users)-1)+1+indexOf(users, from))%len(users)]
-			}
+			from, to, amount := pair(i)
 			return run(ctx, func(tx *store.Tx) error {
-				_, err := w.Send(ctx, tx, from, wallet.TransferRequest{To: to.Handle, Amount: 1 + rng.Int64N(500)})
+				_, err := w.Send(ctx, tx, from, wallet.TransferRequest{To: to.Handle, Amount: amount})
 				return err
 			})
 		}
 	}
-	for _, callers := range []int{1, 16, 64} {
-		b.Run(fmt.Sprintf("transfer=grouped/callers=%d", callers), func(b *testing.B) { parallel(b, callers, send(db.Grouped)) })
-	}
+	b.Run("transfer=grouped/callers=64", func(b *testing.B) { parallel(b, 64, send(db.Grouped)) })
 	b.Run("transfer=tx-each/callers=64", func(b *testing.B) { parallel(b, 64, send(db.Tx)) })
 
 	if r, err := ledger.Verify(ctx, db, nil); err != nil || !r.OK() {
