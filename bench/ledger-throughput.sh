@@ -33,13 +33,13 @@ summary() { # FILE ENGINE
 }
 
 echo "== (a) in-process transfers, SQLite (a folder on disk)"
-go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/sqlite.txt" | grep Benchmark
+go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/sqlite.txt" | grep -E "Benchmark|_test.go"
 IN_SQLITE=$(summary "$WORK/sqlite.txt" SQLite)
 IN_PG="PostgreSQL skipped"
 if [ -z "${SKIP_PG:-}" ]; then
 	echo "== (a) in-process transfers, PostgreSQL 15 (fsync on)"
 	start_durable_postgres "$WORK"
-	QUANZI_TEST_POSTGRES="$DSN" go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/pg.txt" | grep Benchmark
+	QUANZI_TEST_POSTGRES="$DSN" go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/pg.txt" | grep -E "Benchmark|_test.go"
 	IN_PG=$(summary "$WORK/pg.txt" PostgreSQL)
 	stop_postgres
 	PGDATA_DIR=""

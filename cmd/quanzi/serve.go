@@ -14,6 +14,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/api"
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/demo"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/store"
@@ -88,8 +89,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, c.hashConcurrency), cfg)
 	idem := idempotency.New(db)
 	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
+	circles := circle.New(db)
 	if c.demo {
-		seeded, err := demo.Seed(ctx, db, accounts, wallets)
+		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles)
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
 		}
@@ -100,7 +102,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Logger: log, Version: version, TrustedProxies: proxies})
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)

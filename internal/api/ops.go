@@ -19,6 +19,7 @@ func (s *Server) addRoutes() {
 	s.withdrawalRoutes()
 	s.collectRoutes()
 	s.statementRoutes()
+	s.circleRoutes()
 }
 
 func (s *Server) opsRoutes() {

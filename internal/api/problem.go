@@ -8,9 +8,11 @@ import (
 	"strconv"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
 
@@ -61,6 +63,20 @@ var codes = map[errs.Code]codeInfo{
 	wallet.CodeRequestPaid:        {409, "Payment request already paid"},
 	wallet.CodeRequestCancelled:   {409, "Payment request cancelled"},
 	wallet.CodeLimitExceeded:      {422, "Limit exceeded"},
+
+	circle.CodeSlugTaken:       {409, "Slug taken"},
+	circle.CodeUnknownCategory: {422, "Unknown category"},
+	circle.CodeAlreadyMember:   {409, "Already a member"},
+	circle.CodeBanned:          {403, "Banned from this circle"},
+	circle.CodeInviteExpired:   {410, "Invite expired"},
+	circle.CodeInviteUsedUp:    {410, "Invite used up"},
+	circle.CodeInviteRevoked:   {410, "Invite withdrawn"},
+	circle.CodeInviteRequired:  {403, "Invitation required"},
+	circle.CodeRequestPending:  {409, "Request already pending"},
+	circle.CodeArchived:        {409, "Circle archived"},
+
+	policy.CodeInvalid: {422, "Invalid policy"},
+	policy.CodeDenied:  {403, "Not allowed by the circle's rules"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/store"
@@ -25,6 +26,7 @@ type Deps struct {
 	Accounts    *account.Service
 	Idempotency *idempotency.Store
 	Wallet      *wallet.Service
+	Circles     *circle.Service
 	Logger      *slog.Logger
 	Version     string
 	// TrustedProxies are the addresses of reverse proxies whose

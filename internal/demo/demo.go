@@ -1,6 +1,6 @@
 // Package demo seeds an empty database with a small world to explore:
-// people with verified attributes and money in their wallets (and, as later
-// parts land, circles, posts and tips). Every demo user's password is
+// people with verified attributes, money in their wallets, and circles
+// (and, as later parts land, posts and tips). Every demo user's password is
 // Password.
 package demo
 
@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -50,7 +51,7 @@ func Handles() []string {
 
 // Seed creates the demo world if the database has no users yet, and says
 // whether it did.
-func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service) (bool, error) {
+func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service, circles *circle.Service) (bool, error) {
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return false, err
@@ -92,6 +93,9 @@ func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets 
 		}
 	}
 	if err := fund(ctx, db, wallets, users); err != nil {
+		return false, err
+	}
+	if err := seedCircles(ctx, db, accounts, circles, users); err != nil {
 		return false, err
 	}
 	return true, nil

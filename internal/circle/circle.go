@@ -1,0 +1,695 @@
+// Package circle is quanzi's communities: circles in categories, open
+// (found in the directory) or closed (entered by invitation only), where
+// the owner sets with explicit rules who may join, see, post, comment, tip
+// and invite. It owns membership — roles, invite codes, join requests,
+// bans — and the directory search.
+//
+// Privacy is decided in one place, load: a closed circle, to anyone who is
+// not a member, is indistinguishable from one that does not exist.
+package circle
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/audit"
+	"github.com/quanzi/quanzi/internal/credit"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Visibility and review settings.
+const (
+	Open   = "open"
+	Closed = "closed"
+
+	ReviewNone  = "none"  // posts appear at once
+	ReviewMedia = "media" // posts with pictures wait for a reviewer
+	ReviewAll   = "all"   // every post waits for a reviewer
+)
+
+// Roles in a circle, from least to most. "none" and "pending" are what
+// policies see for non-members and applicants.
+const (
+	RoleNone      = "none"
+	RolePending   = "pending"
+	RoleMember    = "member"
+	RoleModerator = "moderator"
+	RoleAdmin     = "admin"
+	RoleOwner     = "owner"
+)
+
+var rank = map[string]int{RoleNone: 0, RolePending: 0, RoleMember: 1, RoleModerator: 2, RoleAdmin: 3, RoleOwner: 4}
+
+// Error codes.
+const (
+	CodeSlugTaken       errs.Code = "slug_taken"
+	CodeUnknownCategory errs.Code = "unknown_category"
+	CodeAlreadyMember   errs.Code = "already_member"
+	CodeBanned          errs.Code = "banned"
+	CodeInviteExpired   errs.Code = "invite_expired"
+	CodeInviteUsedUp    errs.Code = "invite_used_up"
+	CodeInviteRevoked   errs.Code = "invite_revoked"
+	CodeInviteRequired  errs.Code = "invite_required"
+	CodeAlreadyDecided            = account.CodeAlreadyDecided // a join request, like a claim
+	CodeRequestPending  errs.Code = "request_pending"
+	CodeArchived        errs.Code = "circle_archived"
+)
+
+// Limits on what owners write.
+const (
+	MaxName        = 40
+	MaxDescription = 2000
+	MaxRules       = 5000
+	MaxQuestion    = 300
+	MaxAnswer      = 1000
+	MaxReason      = 500
+)
+
+// Service runs circles.
+type Service struct {
+	db *store.DB
+}
+
+// New returns the circle service.
+func New(db *store.DB) *Service { return &Service{db: db} }
+
+// Actor is who is asking: a signed-in user with their verified attributes
+// and credit score, or nobody (Anonymous).
+type Actor struct {
+	User      account.User
+	Verified  map[string]any
+	Credit    *credit.Score
+	Anonymous bool
+}
+
+// ActorOf returns the actor for a signed-in session.
+func ActorOf(sess account.Session) Actor {
+	return Actor{User: sess.User, Verified: sess.Verified(), Credit: sess.Credit}
+}
+
+// Policies are a circle's rules, one CEL expression per action; an empty
+// one has the default meaning described in DESIGN.md.
+type Policies struct {
+	Join    string `json:"join"`
+	View    string `json:"view"`
+	Post    string `json:"post"`
+	Comment string `json:"comment"`
+	Tip     string `json:"tip"`
+	Invite  string `json:"invite"`
+}
+
+func (p *Policies) of(a policy.Action) *string {
+	switch a {
+	case policy.Join:
+		return &p.Join
+	case policy.View:
+		return &p.View
+	case policy.Post:
+		return &p.Post
+	case policy.Comment:
+		return &p.Comment
+	case policy.Tip:
+		return &p.Tip
+	default:
+		return &p.Invite
+	}
+}
+
+// Circle is a circle as a caller sees it.
+type Circle struct {
+	ID           string    `json:"id"`
+	Slug         string    `json:"slug"`
+	Name         string    `json:"name"`
+	Description  string    `json:"description"`
+	Rules        string    `json:"rules,omitempty"` // the house rules: members only
+	Category     string    `json:"category"`
+	Visibility   string    `json:"visibility"`
+	Review       string    `json:"review"`
+	JoinApproval bool      `json:"join_approval"`
+	JoinQuestion string    `json:"join_question,omitempty"`
+	Policies     Policies  `json:"policies"`
+	Owner        string    `json:"owner"` // handle
+	MemberCount  int       `json:"member_count"`
+	Archived     bool      `json:"archived"`
+	CreatedAt    time.Time `json:"created_at"`
+	// For the caller: their place in the circle and what they may do.
+	Me *Standing `json:"me,omitempty"`
+
+	ownerID string
+	rowTime time.Time // joined_at of the caller's membership
+}
+
+// Standing is the caller's place in a circle.
+type Standing struct {
+	Role     string           `json:"role"` // none, pending, member, moderator, admin, owner
+	JoinedAt *time.Time       `json:"joined_at,omitempty"`
+	Banned   *Ban             `json:"banned,omitempty"`
+	Rights   map[string]Right `json:"rights"`
+}
+
+// Right says whether the caller may take an action, and why not.
+type Right struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+const circleColumns = `c.id, c.slug, c.name, c.description, c.rules_text, c.category, c.visibility, c.review,
+	c.join_approval, c.join_question, c.policy_join, c.policy_view, c.policy_post, c.policy_comment, c.policy_tip,
+	c.policy_invite, u.handle, c.owner_id, c.member_count, c.archived_at, c.created_at`
+
+const circleFrom = ` FROM circles c JOIN users u ON u.id = c.owner_id `
+
+func scanCircle(row interface{ Scan(...any) error }) (Circle, error) {
+	var c Circle
+	var archived *time.Time
+	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Rules, &c.Category, &c.Visibility, &c.Review,
+		&c.JoinApproval, &c.JoinQuestion, &c.Policies.Join, &c.Policies.View, &c.Policies.Post, &c.Policies.Comment,
+		&c.Policies.Tip, &c.Policies.Invite, &c.Owner, &c.ownerID, &c.MemberCount, &archived, &c.CreatedAt)
+	c.Archived = archived != nil
+	return c, err
+}
+
+// view is a loaded circle with the actor's standing in it.
+type view struct {
+	Circle
+	role     string // the actor's role: none, pending, member …
+	joinedAt time.Time
+	ban      *Ban
+}
+
+func (v *view) member() bool { return rank[v.role] >= rank[RoleMember] }
+
+// notFound is the one answer for a circle that does not exist and for one
+// the actor may not know of: the same code and the same words.
+func notFound(ref string) error {
+	return errs.E(errs.NotFound, "There is no circle %q.", truncate(ref, 60))
+}
+
+// load finds a circle by id or slug as actor may see it. A closed or
+// archived circle is found only by its members; to everyone else — the
+// anonymous, outsiders, applicants, the banned and the removed — it does
+// not exist.
+func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string) (*view, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" || len(ref) > 100 {
+		return nil, notFound(ref)
+	}
+	c, err := scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1 OR c.slug = $2`, ref, strings.ToLower(ref)))
+	if err == store.ErrNoRows {
+		return nil, notFound(ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := &view{Circle: c, role: RoleNone}
+	if !a.Anonymous {
+		var role string
+		var joined time.Time
+		err := q.QueryRow(ctx, `SELECT role, joined_at FROM circle_members WHERE circle_id = $1 AND user_id = $2`, c.ID, a.User.ID).Scan(&role, &joined)
+		switch {
+		case err == nil:
+			v.role, v.joinedAt = role, joined
+		case err != store.ErrNoRows:
+			return nil, err
+		}
+		if !v.member() {
+			if v.ban, err = s.activeBan(ctx, q, c.ID, a.User.ID); err != nil {
+				return nil, err
+			}
+			var n int
+			if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM circle_join_requests WHERE circle_id = $1 AND user_id = $2 AND status = 'pending'`,
+				c.ID, a.User.ID).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				v.role = RolePending
+			}
+		}
+	}
+	if (c.Visibility == Closed || c.Archived) && !v.member() {
+		return nil, notFound(ref)
+	}
+	return v, nil
+}
+
+// Get returns a circle with the caller's standing and rights in it.
+func (s *Service) Get(ctx context.Context, a Actor, ref string) (Circle, error) {
+	v, err := s.load(ctx, s.db, a, ref)
+	if err != nil {
+		return Circle{}, err
+	}
+	return s.present(a, v), nil
+}
+
+// present shapes a loaded circle for the actor: the house rules for
+// members only, and the actor's rights.
+func (s *Service) present(a Actor, v *view) Circle {
+	c := v.Circle
+	if !v.member() {
+		c.Rules = ""
+	}
+	st := &Standing{Role: v.role, Banned: v.ban, Rights: map[string]Right{}}
+	if v.member() {
+		t := v.joinedAt
+		st.JoinedAt = &t
+	}
+	for _, act := range policy.Actions() {
+		err := s.may(a, v, act)
+		r := Right{Allowed: err == nil}
+		if err != nil {
+			r.Reason = errs.As(err).Message
+		}
+		st.Rights[string(act)] = r
+	}
+	if !a.Anonymous {
+		c.Me = st
+	}
+	return c
+}
+
+// input is what a rule sees.
+func input(a Actor, v *view) policy.Input {
+	in := policy.Input{
+		Member: policy.Member{Role: v.role},
+		Circle: policy.Circle{ID: v.ID, Category: v.Category, Visibility: v.Visibility},
+	}
+	if v.member() {
+		in.Member.TenureDays = days(v.joinedAt, time.Now())
+	}
+	if !a.Anonymous {
+		score := int64(credit.Min) // no score yet: the floor, until the credit part computes one
+		if a.Credit != nil {
+			score = int64(a.Credit.Score)
+		}
+		in.User = policy.User{ID: a.User.ID, Handle: a.User.Handle, Verified: a.Verified, CreditScore: score,
+			AccountAgeDays: days(a.User.CreatedAt, time.Now()), Roles: []string{string(a.User.Role)}}
+	}
+	if in.User.Verified == nil {
+		in.User.Verified = map[string]any{}
+	}
+	return in
+}
+
+func days(since, now time.Time) int64 {
+	if since.IsZero() || now.Before(since) {
+		return 0
+	}
+	return int64(now.Sub(since) / (24 * time.Hour))
+}
+
+// may says whether the actor may take action in the loaded circle: nil,
+// or a refusal that says why.
+func (s *Service) may(a Actor, v *view, act policy.Action) error {
+	what := act.Verb()
+	if a.Anonymous {
+		if act == policy.View && v.Visibility == Open && v.Policies.View == "" {
+			return nil
+		}
+		return errs.E(errs.Unauthenticated, "Sign in for %s.", what)
+	}
+	if v.ban != nil {
+		return v.ban.refusal()
+	}
+	if v.Archived && act != policy.View {
+		return errs.E(CodeArchived, "This circle is archived: it can be read, but nothing new can happen in it.")
+	}
+	switch act {
+	case policy.Join:
+		return s.mayJoin(a, v, false)
+	case policy.View:
+		if v.Visibility == Closed && !v.member() {
+			return notFound(v.ID)
+		}
+	case policy.Invite:
+		if rank[v.role] >= rank[RoleModerator] {
+			return nil // managing membership is part of moderating
+		}
+		fallthrough
+	default:
+		if !v.member() {
+			return errs.E(errs.Forbidden, "Only members may take part in %s (%s); join it first.", v.Name, what)
+		}
+	}
+	return check(*v.Policies.of(act), act, input(a, v))
+}
+
+// mayJoin says whether the actor may join the loaded circle, holding one
+// of its invite codes or not.
+func (s *Service) mayJoin(a Actor, v *view, invited bool) error {
+	switch {
+	case a.Anonymous:
+		return errs.E(errs.Unauthenticated, "Sign in to join a circle.")
+	case v.ban != nil:
+		return v.ban.refusal()
+	case v.Archived:
+		return errs.E(CodeArchived, "This circle is archived: it takes no new members.")
+	case v.member():
+		return errs.E(CodeAlreadyMember, "You are already a member of %s.", v.Name)
+	case v.role == RolePending:
+		return errs.E(CodeRequestPending, "Your request to join %s is waiting for a moderator.", v.Name)
+	case v.Visibility == Closed && !invited:
+		return errs.E(CodeInviteRequired, "%s is invitation-only: join with an invite code from a member.", v.Name)
+	}
+	return check(v.Policies.Join, policy.Join, input(a, v))
+}
+
+// check evaluates a stored rule. Rules are compiled when saved, so a rule
+// that no longer compiles (the language changed) refuses rather than
+// allows.
+func check(expr string, act policy.Action, in policy.Input) error {
+	if strings.TrimSpace(expr) == "" {
+		return nil
+	}
+	rule, err := policy.Compile(expr)
+	if err != nil {
+		return errs.E(errs.Forbidden, "This circle's rule for %s cannot be checked right now; ask its owner to save it again.", act.Verb())
+	}
+	return rule.Check(act, in)
+}
+
+// Require returns nil if the actor may take action in the circle ref, and
+// otherwise the refusal; posts, comments and tips ask it before they
+// write. It also returns the circle.
+func (s *Service) Require(ctx context.Context, q store.Querier, a Actor, ref string, act policy.Action) (Circle, error) {
+	v, err := s.load(ctx, q, a, ref)
+	if err != nil {
+		return Circle{}, err
+	}
+	return v.Circle, s.may(a, v, act)
+}
+
+// Settings are what an owner sets when creating or editing a circle.
+// Pointers in an edit leave the setting as it is when nil.
+type Settings struct {
+	Name         *string   `json:"name"`
+	Slug         *string   `json:"slug"`
+	Description  *string   `json:"description"`
+	Rules        *string   `json:"rules"`
+	Category     *string   `json:"category"`
+	Visibility   *string   `json:"visibility"`
+	Review       *string   `json:"review"`
+	JoinApproval *bool     `json:"join_approval"`
+	JoinQuestion *string   `json:"join_question"`
+	Policies     *Policies `json:"policies"`
+}
+
+// Create makes a circle owned by the actor, who becomes its first member.
+func (s *Service) Create(ctx context.Context, a Actor, set Settings) (Circle, error) {
+	if a.Anonymous {
+		return Circle{}, errs.E(errs.Unauthenticated, "Sign in to create a circle.")
+	}
+	c := Circle{Visibility: Open, Review: ReviewNone}
+	if set.Name == nil {
+		return Circle{}, errs.Field("name", "A circle needs a name.")
+	}
+	if set.Category == nil {
+		return Circle{}, errs.Field("category", "Choose a category for the circle (GET /api/v1/circle-categories lists them).")
+	}
+	if err := apply(&c, set); err != nil {
+		return Circle{}, err
+	}
+	derived := set.Slug == nil // from the name (or the id), so a clash is ours to avoid
+	var out Circle
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := checkCategory(ctx, tx, c.Category); err != nil {
+			return err
+		}
+		c.ID = store.NewID(tx.Now)
+		if derived {
+			c.Slug = slugFrom(c.Name)
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM circles WHERE slug = $1`, c.Slug).Scan(&n); err != nil {
+				return err
+			}
+			if c.Slug == "" || n > 0 {
+				c.Slug = strings.TrimPrefix(c.Slug+"-"+strings.ToLower(c.ID[len(c.ID)-6:]), "-")
+			}
+			if !validSlug(c.Slug) {
+				c.Slug = "c" + strings.ToLower(c.ID)
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO circles (id, slug, name, description, rules_text, category, visibility, review,
+			join_approval, join_question, policy_join, policy_view, policy_post, policy_comment, policy_tip, policy_invite,
+			owner_id, member_count, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $18)`,
+			c.ID, c.Slug, c.Name, c.Description, c.Rules, c.Category, c.Visibility, c.Review, c.JoinApproval, c.JoinQuestion,
+			c.Policies.Join, c.Policies.View, c.Policies.Post, c.Policies.Comment, c.Policies.Tip, c.Policies.Invite, a.User.ID, tx.Now)
+		if errs.Is(err, errs.Conflict) {
+			return &errs.Error{Code: CodeSlugTaken, Field: "slug", Message: "The address /" + c.Slug + " is taken; choose another slug."}
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO circle_members (circle_id, user_id, role, joined_at, via) VALUES ($1, $2, 'owner', $3, 'created')`,
+			c.ID, a.User.ID, tx.Now); err != nil {
+			return err
+		}
+		if err := s.index(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, a.User.ID, "circle.create", "circle", c.ID, map[string]any{"name": c.Name, "visibility": c.Visibility}); err != nil {
+			return err
+		}
+		v, err := s.load(ctx, tx, a, c.ID)
+		if err == nil {
+			out = s.present(a, v)
+		}
+		return err
+	})
+	return out, err
+}
+
+// Update edits a circle's settings; owners and admins of the circle may.
+func (s *Service) Update(ctx context.Context, a Actor, ref string, set Settings) (Circle, error) {
+	var out Circle
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		v, err := s.load(ctx, tx, a, ref)
+		if err != nil {
+			return err
+		}
+		if err := needRole(v, RoleAdmin, "change the circle's settings"); err != nil {
+			return err
+		}
+		if v.Archived {
+			return errs.E(CodeArchived, "This circle is archived; unarchive it before changing it.")
+		}
+		c := v.Circle
+		if err := apply(&c, set); err != nil {
+			return err
+		}
+		if set.Category != nil {
+			if err := checkCategory(ctx, tx, c.Category); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE circles SET slug = $1, name = $2, description = $3, rules_text = $4, category = $5,
+			visibility = $6, review = $7, join_approval = $8, join_question = $9, policy_join = $10, policy_view = $11,
+			policy_post = $12, policy_comment = $13, policy_tip = $14, policy_invite = $15, updated_at = $16 WHERE id = $17`,
+			c.Slug, c.Name, c.Description, c.Rules, c.Category, c.Visibility, c.Review, c.JoinApproval, c.JoinQuestion,
+			c.Policies.Join, c.Policies.View, c.Policies.Post, c.Policies.Comment, c.Policies.Tip, c.Policies.Invite, tx.Now, c.ID)
+		if errs.Is(err, errs.Conflict) {
+			return &errs.Error{Code: CodeSlugTaken, Field: "slug", Message: "The address /" + c.Slug + " is taken; choose another slug."}
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.index(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, a.User.ID, "circle.update", "circle", c.ID, set); err != nil {
+			return err
+		}
+		v, err = s.load(ctx, tx, a, c.ID)
+		if err == nil {
+			out = s.present(a, v)
+		}
+		return err
+	})
+	return out, err
+}
+
+// SetArchived archives a circle (it leaves the directory and becomes
+// read-only for its members) or brings it back; only the owner may.
+func (s *Service) SetArchived(ctx context.Context, a Actor, ref string, archived bool) (Circle, error) {
+	var out Circle
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		v, err := s.load(ctx, tx, a, ref)
+		if err != nil {
+			return err
+		}
+		if err := needRole(v, RoleOwner, "archive the circle"); err != nil {
+			return err
+		}
+		var at any
+		if archived {
+			at = tx.Now
+		}
+		if _, err := tx.Exec(ctx, `UPDATE circles SET archived_at = $1, updated_at = $2 WHERE id = $3`, at, tx.Now, v.ID); err != nil {
+			return err
+		}
+		if err := s.index(ctx, tx, v.ID); err != nil {
+			return err
+		}
+		action := "circle.unarchive"
+		if archived {
+			action = "circle.archive"
+		}
+		if err := audit.Record(ctx, tx, a.User.ID, action, "circle", v.ID, nil); err != nil {
+			return err
+		}
+		v, err = s.load(ctx, tx, a, v.ID)
+		if err == nil {
+			out = s.present(a, v)
+		}
+		return err
+	})
+	return out, err
+}
+
+// needRole refuses an actor below role in the circle.
+func needRole(v *view, role, what string) error {
+	if rank[v.role] >= rank[role] {
+		return nil
+	}
+	who := map[string]string{RoleModerator: "moderators, admins and the owner", RoleAdmin: "admins and the owner", RoleOwner: "the owner"}[role]
+	return errs.E(errs.Forbidden, "Only %s of %s may %s.", who, v.Name, what)
+}
+
+// apply checks settings and writes them into c.
+func apply(c *Circle, set Settings) error {
+	if set.Name != nil {
+		name := strings.TrimSpace(*set.Name)
+		if name == "" || utf8.RuneCountInString(name) > MaxName || !printable(name) {
+			return errs.Field("name", "A circle's name is 1 to %d characters of text.", MaxName)
+		}
+		c.Name = name
+	}
+	if set.Slug != nil {
+		slug := strings.ToLower(strings.TrimSpace(*set.Slug))
+		if !validSlug(slug) {
+			return errs.Field("slug", "A slug is 3 to 40 characters: letters a–z, digits and hyphens, starting with a letter.")
+		}
+		c.Slug = slug
+	}
+	for _, f := range []struct {
+		val   *string
+		dst   *string
+		field string
+		max   int
+	}{{set.Description, &c.Description, "description", MaxDescription}, {set.Rules, &c.Rules, "rules", MaxRules},
+		{set.JoinQuestion, &c.JoinQuestion, "join_question", MaxQuestion}} {
+		if f.val == nil {
+			continue
+		}
+		t := strings.TrimSpace(*f.val)
+		if !utf8.ValidString(t) || utf8.RuneCountInString(t) > f.max {
+			return errs.Field(f.field, "The %s may be at most %d characters.", strings.ReplaceAll(f.field, "_", " "), f.max)
+		}
+		*f.dst = t
+	}
+	if set.Category != nil {
+		c.Category = strings.ToLower(strings.TrimSpace(*set.Category))
+	}
+	if set.Visibility != nil {
+		if *set.Visibility != Open && *set.Visibility != Closed {
+			return errs.Field("visibility", "A circle is open (found in the directory) or closed (invitation only), not %q.", truncate(*set.Visibility, 20))
+		}
+		c.Visibility = *set.Visibility
+	}
+	if set.Review != nil {
+		switch *set.Review {
+		case ReviewNone, ReviewMedia, ReviewAll:
+			c.Review = *set.Review
+		default:
+			return errs.Field("review", "Review is none, media (posts with pictures wait for a reviewer) or all, not %q.", truncate(*set.Review, 20))
+		}
+	}
+	if set.JoinApproval != nil {
+		c.JoinApproval = *set.JoinApproval
+	}
+	if set.Policies != nil {
+		p := *set.Policies
+		for _, act := range policy.Actions() {
+			expr := strings.TrimSpace(*p.of(act))
+			if _, err := policy.Compile(expr); err != nil {
+				e := *errs.As(err)
+				e.Field = "policies." + string(act)
+				return &e
+			}
+			*c.Policies.of(act) = expr
+		}
+	}
+	return nil
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+func validSlug(s string) bool {
+	if len(s) < 3 || len(s) > 40 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// slugFrom makes a slug from a name: its Latin letters and digits,
+// hyphenated; empty when there are too few (the id serves then).
+func slugFrom(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		default:
+			dash = true
+		}
+	}
+	s := b.String()
+	if len(s) > 40 {
+		s = strings.TrimRight(s[:40], "-")
+	}
+	if !validSlug(s) {
+		return ""
+	}
+	return s
+}
+
+func checkCategory(ctx context.Context, q store.Querier, key string) error {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM circle_categories WHERE key = $1 AND NOT archived`, key).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return &errs.Error{Code: CodeUnknownCategory, Field: "category", Message: "There is no category " + truncate(key, 30) + "; GET /api/v1/circle-categories lists them."}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
