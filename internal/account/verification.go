@@ -227,52 +227,66 @@ func VerifiedOf(claims []Verification) map[string]any {
 // Verified returns a user's verified attributes: approved and unexpired,
 // the newest approval of each kind.
 func (s *Service) Verified(ctx context.Context, q store.Querier, userID string) (map[string]any, error) {
-	rows, err := q.Query(ctx, `SELECT kind, value FROM verifications
-		WHERE user_id = $1 AND status = 'approved' AND (expires_at IS NULL OR expires_at > $2)
-		ORDER BY decided_at`, userID, s.db.Now())
+	m, err := s.VerifiedMany(ctx, q, []string{userID})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]any{}
-	for rows.Next() {
-		var kind, value string
-		if err := rows.Scan(&kind, &value); err != nil {
-			return nil, err
-		}
-		out[kind] = typedValue(kind, value)
+	if m[userID] == nil {
+		return map[string]any{}, nil
 	}
-	return out, rows.Err()
+	return m[userID], nil
 }
 
-// IdentityLevels returns the verified identity level of each of users
-// that has one (the others have level 0), read in q.
-func (s *Service) IdentityLevels(ctx context.Context, q store.Querier, users []string) (map[string]int64, error) {
-	levels := make(map[string]int64, len(users))
+// VerifiedMany returns the verified attributes of each of users that has
+// any, as Verified does, read in q with a statement per chunk of users;
+// kinds, if given, limits which attributes are read.
+func (s *Service) VerifiedMany(ctx context.Context, q store.Querier, users []string, kinds ...string) (map[string]map[string]any, error) {
+	out := make(map[string]map[string]any, len(users))
 	now := s.db.Now()
 	err := store.Chunks(len(users), func(lo, hi int) error {
-		args := []any{KindIdentityLevel, now}
+		args := []any{now}
 		for _, u := range users[lo:hi] {
 			args = append(args, u)
 		}
-		rows, err := q.Query(ctx, `SELECT user_id, value FROM verifications
-			WHERE kind = $1 AND status = 'approved' AND (expires_at IS NULL OR expires_at > $2)
-			AND user_id IN (`+store.List(hi-lo, 3)+`) ORDER BY decided_at`, args...)
+		only := ""
+		if len(kinds) > 0 {
+			only = ` AND kind IN (` + store.List(len(kinds), len(args)+1) + `)`
+			for _, k := range kinds {
+				args = append(args, k)
+			}
+		}
+		rows, err := q.Query(ctx, `SELECT user_id, kind, value FROM verifications
+			WHERE status = 'approved' AND (expires_at IS NULL OR expires_at > $1)
+			AND user_id IN (`+store.List(hi-lo, 2)+`)`+only+` ORDER BY decided_at`, args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var user, value string
-			if err := rows.Scan(&user, &value); err != nil {
+			var user, kind, value string
+			if err := rows.Scan(&user, &kind, &value); err != nil {
 				return err
 			}
-			if n, ok := typedValue(KindIdentityLevel, value).(int64); ok {
-				levels[user] = n // the latest decision wins, as in Verified
+			if out[user] == nil {
+				out[user] = map[string]any{}
 			}
+			out[user][kind] = typedValue(kind, value) // the newest decision wins
 		}
 		return rows.Err()
 	})
+	return out, err
+}
+
+// IdentityLevels returns the verified identity level of each of users
+// that has one (the others have level 0), read in q.
+func (s *Service) IdentityLevels(ctx context.Context, q store.Querier, users []string) (map[string]int64, error) {
+	verified, err := s.VerifiedMany(ctx, q, users, KindIdentityLevel)
+	levels := make(map[string]int64, len(verified))
+	for u, attrs := range verified {
+		if n, ok := attrs[KindIdentityLevel].(int64); ok {
+			levels[u] = n
+		}
+	}
 	return levels, err
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/policy"
 )
 
 func (s *Server) circleRoutes() {
@@ -19,6 +20,12 @@ func (s *Server) circleRoutes() {
 		public, nil, list[circle.Category]{}, 0, s.circleCategories)
 	add("PUT", "/api/v1/admin/circle-categories/{key}", "Add or change a category (admins).",
 		admin, categoryRequest{}, circle.Category{}, 0, s.putCategory)
+	add("GET", "/api/v1/policy-presets", "Ready-made rules (verified women only, credit at least N …) with their CEL text.",
+		public, nil, list[presetInfo]{}, 0, s.policyPresets)
+	add("POST", "/api/v1/policies/preview", "Check a rule and see how many people it would shut out, with examples, before creating a circle with it.",
+		signedIn, previewRequest{}, circle.Preview{}, 0, s.previewRule)
+	add("POST", "/api/v1/circles/{id}/policies/preview", "See how many of the circle's members, and of everyone, a rule would shut out before saving it (owner and admins).",
+		signedIn, previewRequest{}, circle.Preview{}, 0, s.previewRule)
 	add("GET", "/api/v1/circles", "Search the directory of open circles (closed circles are never listed or counted).",
 		public, nil, list[circle.Listing]{}, 0, s.searchCircles,
 		append([]param{{"q", "Words to find, Chinese or English."}, {"category", "A category key."},
@@ -90,6 +97,57 @@ type categoryRequest struct {
 	NameZH   string `json:"name_zh"`
 	Position int    `json:"position"`
 	Archived bool   `json:"archived,omitempty"`
+}
+
+type presetInfo struct {
+	Key     string         `json:"key"`
+	Title   string         `json:"title"`
+	TitleZH string         `json:"title_zh"`
+	Params  []paramInfo `json:"params"`
+	Example string      `json:"example"` // the rule text, with each parameter at its minimum
+}
+
+type paramInfo struct {
+	Name string `json:"name"`
+	Min  int64  `json:"min"`
+	Max  int64  `json:"max"`
+}
+
+type previewRequest struct {
+	Action string `json:"action"`
+	Rule   string `json:"rule"`
+}
+
+func (s *Server) policyPresets(w http.ResponseWriter, r *http.Request) error {
+	var out []presetInfo
+	for _, p := range policy.Presets() {
+		args := make([]int64, len(p.Params))
+		params := []paramInfo{}
+		for i, prm := range p.Params {
+			args[i] = prm.Min
+			params = append(params, paramInfo{prm.Name, prm.Min, prm.Max})
+		}
+		ex, err := p.Expr(args...)
+		if err != nil {
+			return err
+		}
+		out = append(out, presetInfo{Key: p.Key, Title: p.Title, TitleZH: p.TitleZH, Params: params, Example: ex})
+	}
+	writeJSON(w, http.StatusOK, newList(out, ""))
+	return nil
+}
+
+func (s *Server) previewRule(w http.ResponseWriter, r *http.Request) error {
+	var req previewRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	p, err := s.Circles.PreviewRule(r.Context(), s.Accounts, s.signedInActor(r), r.PathValue("id"), policy.Action(req.Action), req.Rule)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
 type handleRequest struct {

@@ -177,6 +177,21 @@ func TestRulesDecideAndExplainEachRight(t *testing.T) {
 	if mine["post"].(map[string]any)["allowed"] != true || mine["comment"].(map[string]any)["allowed"] != true {
 		t.Errorf("mei's rights: %v", mine)
 	}
+	// Before saving a rule, the owner sees whom it would shut out.
+	pv := e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/policies/preview", token: owner,
+		body: map[string]any{"action": "comment", "rule": "user.credit_score >= 750"}})
+	members, _ := pv.json["members"].(map[string]any)
+	if pv.status != 200 || members["checked"] != float64(2) || members["excluded"] != float64(1) ||
+		!strings.Contains(fmt.Sprint(members["examples"]), "712") {
+		t.Fatalf("preview: %d %s", pv.status, pv.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/policies/preview", token: wei,
+		body: map[string]any{"action": "comment", "rule": "true"}}), 403, "forbidden")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/policies/preview", token: wei,
+		body: map[string]any{"action": "shout", "rule": "true"}}), 422, "invalid")
+	if r := e.do(req{method: "GET", path: "/api/v1/policy-presets"}); !strings.Contains(string(r.body), `user.verified.gender == \"female\"`) {
+		t.Fatalf("presets: %s", r.body)
+	}
 	// A join rule refuses with its reason, and writes nothing.
 	strict := e.circle(owner, map[string]any{"name": "Credit Club", "policies": map[string]any{"join": `user.credit_score >= 750`}})
 	before := e.count("circle_members")
@@ -303,4 +318,19 @@ func TestDirectorySearchFindsChineseAndEnglish(t *testing.T) {
 			t.Errorf("search %q: %d %s", q, r.status, r.body)
 		}
 	}
+}
+
+// A verified student status reaches rules as true, whatever school the
+// claim named.
+func TestStudentRuleSeesVerifiedStudents(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	stu := e.user("stu", account.RoleUser)
+	e.verify("stu", map[string]any{"student": "复旦大学 Fudan University"}, 0)
+	other := e.user("other", account.RoleUser)
+	id := e.circle(owner, map[string]any{"name": "Campus only", "policies": map[string]any{"join": "user.verified.student == true"}})
+	if r := e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/members", token: stu}); r.status != 201 {
+		t.Fatalf("a verified student joining: %d %s", r.status, r.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/members", token: other}), 403, "policy_denied")
 }

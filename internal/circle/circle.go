@@ -287,13 +287,27 @@ func input(a Actor, v *view) policy.Input {
 		if a.Credit != nil {
 			score = int64(a.Credit.Score)
 		}
-		in.User = policy.User{ID: a.User.ID, Handle: a.User.Handle, Verified: a.Verified, CreditScore: score,
+		in.User = policy.User{ID: a.User.ID, Handle: a.User.Handle, Verified: forRules(a.Verified), CreditScore: score,
 			AccountAgeDays: days(a.User.CreatedAt, time.Now()), Roles: []string{string(a.User.Role)}}
 	}
 	if in.User.Verified == nil {
 		in.User.Verified = map[string]any{}
 	}
 	return in
+}
+
+// forRules gives rules the verified attributes in the types they declare:
+// a verified student status is true (the school's name stays out of rules).
+func forRules(verified map[string]any) map[string]any {
+	if _, ok := verified[account.KindStudent]; !ok {
+		return verified
+	}
+	out := make(map[string]any, len(verified))
+	for k, v := range verified {
+		out[k] = v
+	}
+	out[account.KindStudent] = true
+	return out
 }
 
 func days(since, now time.Time) int64 {

@@ -42,6 +42,32 @@ func Of(ctx context.Context, q store.Querier, userID string) (*Score, error) {
 	return &s, nil
 }
 
+// OfMany returns the scores of those of users who have one.
+func OfMany(ctx context.Context, q store.Querier, users []string) (map[string]*Score, error) {
+	out := make(map[string]*Score, len(users))
+	err := store.Chunks(len(users), func(lo, hi int) error {
+		args := make([]any, hi-lo)
+		for i, u := range users[lo:hi] {
+			args[i] = u
+		}
+		rows, err := q.Query(ctx, `SELECT user_id, score, source, updated_at FROM credit_scores WHERE user_id IN (`+store.List(hi-lo, 1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u string
+			var s Score
+			if err := rows.Scan(&u, &s.Score, &s.Source, &s.UpdatedAt); err != nil {
+				return err
+			}
+			out[u] = &s
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // Import sets a user's score from an outside source, in tx, keeping the
 // history and an audit entry. actorID is empty for the command line and
 // the demo.
