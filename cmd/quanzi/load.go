@@ -18,18 +18,35 @@ import (
 
 // runLoad drives a running quanzi over HTTP, as real clients would.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "transfers" {
-		help := len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")
-		w := stderr
-		if help {
-			w = stdout
-		}
-		fmt.Fprint(w, "Usage: quanzi load transfers [flags]\n\n  transfers   register and fund users, then send transfers between them over HTTP\n              (quanzi load transfers --help for its flags)\n")
-		if help {
-			return nil
-		}
-		return fmt.Errorf("%w: quanzi load needs a scenario: transfers", errUsage)
+	scenario := ""
+	if len(args) > 0 {
+		scenario = args[0]
 	}
+	switch scenario {
+	case "transfers":
+		return runLoadTransfers(ctx, args[1:], stdout, stderr)
+	case "search":
+		return runLoadSearch(ctx, args[1:], stdout, stderr)
+	}
+	help := scenario == "-h" || scenario == "--help" || scenario == "help"
+	w := stderr
+	if help {
+		w = stdout
+	}
+	fmt.Fprint(w, `Usage: quanzi load <scenario> [flags]
+
+  transfers   register and fund users, then send transfers between them over HTTP
+  search      fill the circle directory, then search it in Chinese and English over HTTP
+
+quanzi load <scenario> --help lists a scenario's flags.
+`)
+	if help {
+		return nil
+	}
+	return fmt.Errorf("%w: quanzi load needs a scenario: transfers or search", errUsage)
+}
+
+func runLoadTransfers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c loadConfig
 	fs := newFlagSet("load transfers", `Register --users users on a running quanzi, top each up, then send
 transfers between random pairs from --concurrency clients for --duration,
@@ -41,7 +58,7 @@ still hold exactly what was topped up. Only use it on a server of your own.`, st
 	fs.IntVar(&c.concurrency, "concurrency", 64, "clients sending at once")
 	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to send")
 	fs.Int64Var(&c.maxAmount, "max-amount", 9, "largest transfer, in fen (small keeps unverified users under their daily limit)")
-	if err := parse(fs, args[1:], stdout); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if c.users < 2 || c.concurrency < 1 || c.duration <= 0 || c.maxAmount < 1 {
@@ -65,177 +82,22 @@ type loadUser struct {
 const loadFunds = 100_000 // ¥1,000 per user
 
 func (c loadConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: c.concurrency + 8}}
-	call := func(method, path, token, key string, body any) (int, []byte, error) {
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, c.url+path, rd)
-		if err != nil {
-			return 0, nil, err
-		}
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		if key != "" {
-			req.Header.Set("Idempotency-Key", key)
-		}
-		res, err := client.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		return res.StatusCode, b, err
-	}
+	call := newCaller(ctx, c.url, c.concurrency).call
 
-	// Users: registered and funded a few at a time (sign-up hashes a
-	// password, which the server bounds by design).
 	run := randomHex(4)
-	password := "load-" + randomHex(8)
-	users := make([]loadUser, c.users)
-	setup := newProgress(stderr, "registering and funding users", false)
-	var made atomic.Int64
-	var setupErr error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				u := loadUser{handle: fmt.Sprintf("load_%s_%d", run, i)}
-				err := func() error {
-					creds := map[string]string{"handle": u.handle, "password": password}
-					if code, b, err := call("POST", "/api/v1/users", "", "", creds); err != nil || code != 201 {
-						return fmt.Errorf("registering %s: %d %s %v", u.handle, code, b, err)
-					}
-					code, b, err := call("POST", "/api/v1/sessions", "", "", creds)
-					if err != nil || code != 201 {
-						return fmt.Errorf("signing in %s: %d %s %v", u.handle, code, b, err)
-					}
-					var s struct{ Token string }
-					json.Unmarshal(b, &s)
-					u.token = s.Token
-					if code, b, err := call("POST", "/api/v1/wallet/topups", u.token, "fund-"+u.handle, map[string]any{"amount": loadFunds}); err != nil || code != 201 {
-						return fmt.Errorf("funding %s: %d %s %v", u.handle, code, b, err)
-					}
-					return nil
-				}()
-				mu.Lock()
-				if err != nil && setupErr == nil {
-					setupErr = err
-				}
-				users[i] = u
-				mu.Unlock()
-				setup.update(int(made.Add(1)), c.users)
-			}
-		}()
-	}
-	for i := range c.users {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	setup.finish()
-	if setupErr != nil {
-		return setupErr
+	users, err := registerUsers(stderr, call, "load_"+run, c.users, loadFunds)
+	if err != nil {
+		return err
 	}
 
 	// Transfers.
-	type result struct {
-		latencies []time.Duration
-		errors    map[string]int
-	}
-	results := make([]result, c.concurrency)
-	var sent atomic.Int64
-	deadline := time.Now().Add(c.duration)
-	start := time.Now()
-	stopBar := make(chan struct{})
-	barDone := make(chan struct{})
-	go func() {
-		defer close(barDone)
-		bar := newProgress(stderr, "sending transfers", false)
-		t := time.NewTicker(250 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stopBar:
-				bar.finish()
-				return
-			case <-t.C:
-				el := time.Since(start)
-				bar.label = fmt.Sprintf("sending transfers (%.0f/s)", float64(sent.Load())/el.Seconds())
-				bar.update(int(min(el, c.duration)/time.Millisecond), int(c.duration/time.Millisecond))
-			}
-		}
-	}()
-	for w := range c.concurrency {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
-			res := result{errors: map[string]int{}}
-			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				from := rng.IntN(len(users))
-				to := (from + 1 + rng.IntN(len(users)-1)) % len(users)
-				body := map[string]any{"to": users[to].handle, "amount": 1 + rng.Int64N(c.maxAmount)}
-				t0 := time.Now()
-				code, b, err := call("POST", "/api/v1/transfers", users[from].token, fmt.Sprintf("%s-%d-%d", run, w, i), body)
-				res.latencies = append(res.latencies, time.Since(t0))
-				sent.Add(1)
-				switch {
-				case err != nil:
-					res.errors["transport: "+err.Error()]++
-				case code != 201:
-					var p struct{ Code string }
-					json.Unmarshal(b, &p)
-					res.errors[fmt.Sprintf("%d %s", code, p.Code)]++
-				}
-			}
-			results[w] = res
-		}(w)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	close(stopBar)
-	<-barDone
-
-	var all []time.Duration
-	errors := map[string]int{}
-	for _, r := range results {
-		all = append(all, r.latencies...)
-		for k, v := range r.errors {
-			errors[k] += v
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[min(len(all)-1, int(p*float64(len(all))))]
-	}
-	failed := 0
-	for _, v := range errors {
-		failed += v
-	}
-	fmt.Fprintf(stdout, "transfers: %d in %s = %.0f/s, %d refused or failed\n", len(all), elapsed.Round(time.Millisecond), float64(len(all))/elapsed.Seconds(), failed)
-	fmt.Fprintf(stdout, "latency: p50 %s  p95 %s  p99 %s  max %s\n", pct(0.50).Round(10*time.Microsecond), pct(0.95).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond))
-	keys := make([]string, 0, len(errors))
-	for k := range errors {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(stdout, "  errors %-40s %d\n", k, errors[k])
-	}
+	st := drive(ctx, stderr, "sending transfers", c.concurrency, c.duration, func(w, i int, rng *rand.Rand) string {
+		from := rng.IntN(len(users))
+		to := (from + 1 + rng.IntN(len(users)-1)) % len(users)
+		body := map[string]any{"to": users[to].handle, "amount": 1 + rng.Int64N(c.maxAmount)}
+		return failure(call("POST", "/api/v1/transfers", users[from].token, fmt.Sprintf("%s-%d-%d", run, w, i), body))(201)
+	})
+	st.print(stdout, "transfers", "refused or failed")
 
 	// Conservation: the load users only paid each other.
 	var total int64
@@ -254,6 +116,220 @@ func (c loadConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "conservation OK: %d users hold exactly the %d fen topped up\n", c.users, want)
 	return nil
+}
+
+// caller makes JSON requests to one server.
+type caller struct {
+	ctx    context.Context
+	url    string
+	client *http.Client
+}
+
+func newCaller(ctx context.Context, url string, concurrency int) *caller {
+	return &caller{ctx: ctx, url: url, client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: concurrency + 8}}}
+}
+
+// call sends body (if not nil) as JSON with a bearer token and an
+// Idempotency-Key (each if not empty), and returns the status and body.
+func (c *caller) call(method, path, token, key string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(c.ctx, method, c.url+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := c.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+// registerUsers registers n users named prefix_0 … prefix_n-1, signs them
+// in and tops each up with funds (if not 0), a few at a time: sign-up
+// hashes a password, which the server bounds by design.
+func registerUsers(stderr io.Writer, call func(method, path, token, key string, body any) (int, []byte, error), prefix string, n int, funds int64) ([]loadUser, error) {
+	password := "load-" + randomHex(8)
+	users := make([]loadUser, n)
+	setup := newProgress(stderr, "registering users", false)
+	var made atomic.Int64
+	var setupErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				u := loadUser{handle: fmt.Sprintf("%s_%d", prefix, i)}
+				err := func() error {
+					creds := map[string]string{"handle": u.handle, "password": password}
+					if code, b, err := call("POST", "/api/v1/users", "", "", creds); err != nil || code != 201 {
+						return fmt.Errorf("registering %s: %d %s %v", u.handle, code, b, err)
+					}
+					code, b, err := call("POST", "/api/v1/sessions", "", "", creds)
+					if err != nil || code != 201 {
+						return fmt.Errorf("signing in %s: %d %s %v", u.handle, code, b, err)
+					}
+					var s struct{ Token string }
+					json.Unmarshal(b, &s)
+					u.token = s.Token
+					if funds == 0 {
+						return nil
+					}
+					if code, b, err := call("POST", "/api/v1/wallet/topups", u.token, "fund-"+u.handle, map[string]any{"amount": funds}); err != nil || code != 201 {
+						return fmt.Errorf("funding %s: %d %s %v", u.handle, code, b, err)
+					}
+					return nil
+				}()
+				mu.Lock()
+				if err != nil && setupErr == nil {
+					setupErr = err
+				}
+				users[i] = u
+				mu.Unlock()
+				setup.update(int(made.Add(1)), n)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	setup.finish()
+	return users, setupErr
+}
+
+// failure turns a response into "" if it has the wanted status, and
+// otherwise into a kind of failure to count: the status and code, or the
+// transport error.
+func failure(code int, body []byte, err error) func(want int) string {
+	return func(want int) string {
+		switch {
+		case err != nil:
+			return "transport: " + err.Error()
+		case code != want:
+			var p struct{ Code string }
+			json.Unmarshal(body, &p)
+			return fmt.Sprintf("%d %s", code, p.Code)
+		}
+		return ""
+	}
+}
+
+// stats are the latencies and failures of a load run.
+type stats struct {
+	latencies []time.Duration // sorted
+	errors    map[string]int
+	elapsed   time.Duration
+}
+
+// drive runs op from concurrency workers for duration, showing progress,
+// and collects how long each call took and how the failed ones failed
+// (op returns "" for success, or the kind of failure).
+func drive(ctx context.Context, stderr io.Writer, label string, concurrency int, duration time.Duration, op func(w, i int, rng *rand.Rand) string) stats {
+	type result struct {
+		latencies []time.Duration
+		errors    map[string]int
+	}
+	results := make([]result, concurrency)
+	var sent atomic.Int64
+	deadline := time.Now().Add(duration)
+	start := time.Now()
+	stopBar := make(chan struct{})
+	barDone := make(chan struct{})
+	go func() {
+		defer close(barDone)
+		bar := newProgress(stderr, label, false)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopBar:
+				bar.finish()
+				return
+			case <-t.C:
+				el := time.Since(start)
+				bar.label = fmt.Sprintf("%s (%.0f/s)", label, float64(sent.Load())/el.Seconds())
+				bar.update(int(min(el, duration)/time.Millisecond), int(duration/time.Millisecond))
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range concurrency {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			res := result{errors: map[string]int{}}
+			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				t0 := time.Now()
+				f := op(w, i, rng)
+				res.latencies = append(res.latencies, time.Since(t0))
+				sent.Add(1)
+				if f != "" {
+					res.errors[f]++
+				}
+			}
+			results[w] = res
+		}(w)
+	}
+	wg.Wait()
+	st := stats{errors: map[string]int{}, elapsed: time.Since(start)}
+	close(stopBar)
+	<-barDone
+	for _, r := range results {
+		st.latencies = append(st.latencies, r.latencies...)
+		for k, v := range r.errors {
+			st.errors[k] += v
+		}
+	}
+	sort.Slice(st.latencies, func(i, j int) bool { return st.latencies[i] < st.latencies[j] })
+	return st
+}
+
+// pct is the latency below which a share p of the calls finished.
+func (st stats) pct(p float64) time.Duration {
+	if len(st.latencies) == 0 {
+		return 0
+	}
+	return st.latencies[min(len(st.latencies)-1, int(p*float64(len(st.latencies))))]
+}
+
+// print writes the run's rate, latency percentiles and failures.
+func (st stats) print(w io.Writer, noun, failedWord string) {
+	failed := 0
+	for _, v := range st.errors {
+		failed += v
+	}
+	fmt.Fprintf(w, "%s: %d in %s = %.0f/s, %d %s\n", noun, len(st.latencies), st.elapsed.Round(time.Millisecond),
+		float64(len(st.latencies))/st.elapsed.Seconds(), failed, failedWord)
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
+	fmt.Fprintf(w, "latency: p50 %s  p95 %s  p99 %s  max %s\n", r(st.pct(0.50)), r(st.pct(0.95)), r(st.pct(0.99)), r(st.pct(1)))
+	keys := make([]string, 0, len(st.errors))
+	for k := range st.errors {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  errors %-40s %d\n", k, st.errors[k])
+	}
 }
 
 func randomHex(n int) string {

@@ -100,9 +100,9 @@ type categoryRequest struct {
 }
 
 type presetInfo struct {
-	Key     string         `json:"key"`
-	Title   string         `json:"title"`
-	TitleZH string         `json:"title_zh"`
+	Key     string      `json:"key"`
+	Title   string      `json:"title"`
+	TitleZH string      `json:"title_zh"`
 	Params  []paramInfo `json:"params"`
 	Example string      `json:"example"` // the rule text, with each parameter at its minimum
 }

@@ -464,7 +464,7 @@ func (s *Service) Create(ctx context.Context, a Actor, set Settings) (Circle, er
 			c.ID, a.User.ID, tx.Now); err != nil {
 			return err
 		}
-		if err := s.index(ctx, tx, c.ID); err != nil {
+		if err := index(ctx, tx, c.ID, true); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, a.User.ID, "circle.create", "circle", c.ID, map[string]any{"name": c.Name, "visibility": c.Visibility}); err != nil {
@@ -513,7 +513,7 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, set Settings)
 		if err != nil {
 			return err
 		}
-		if err := s.index(ctx, tx, c.ID); err != nil {
+		if err := index(ctx, tx, c.ID, true); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, a.User.ID, "circle.update", "circle", c.ID, set); err != nil {
@@ -547,7 +547,7 @@ func (s *Service) SetArchived(ctx context.Context, a Actor, ref string, archived
 		if _, err := tx.Exec(ctx, `UPDATE circles SET archived_at = $1, updated_at = $2 WHERE id = $3`, at, tx.Now, v.ID); err != nil {
 			return err
 		}
-		if err := s.index(ctx, tx, v.ID); err != nil {
+		if err := index(ctx, tx, v.ID, true); err != nil {
 			return err
 		}
 		action := "circle.unarchive"

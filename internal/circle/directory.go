@@ -94,34 +94,78 @@ func queryTerms(q string) []string {
 	return out
 }
 
+// bucket is a circle's popularity as the index orders it: eighths of a
+// doubling of its member count, so it changes (and the circle moves in
+// the index) only now and then as members come and go.
+func bucket(members int) int64 {
+	return int64(math.Floor(math.Log2(float64(max(members, 0)+1)) * 8))
+}
+
 // index puts a circle into the search index, or takes it out if it is
-// closed or archived.
-func (s *Service) index(ctx context.Context, tx *store.Tx, circleID string) error {
+// closed or archived. With force false (a member came or went) it only
+// moves a listed circle whose popularity bucket changed.
+func index(ctx context.Context, tx *store.Tx, circleID string, force bool) error {
 	var name, desc, category, catName, catZH, visibility string
 	var archived *time.Time
-	err := tx.QueryRow(ctx, `SELECT c.name, c.description, c.category, k.name, k.name_zh, c.visibility, c.archived_at
-		FROM circles c JOIN circle_categories k ON k.key = c.category WHERE c.id = $1`, circleID).
-		Scan(&name, &desc, &category, &catName, &catZH, &visibility, &archived)
+	var members int
+	var oldKey *int64
+	var rowid int64
+	pg := tx.Engine() == store.Postgres
+	rowidCol := "c.rowid"
+	if pg {
+		rowidCol = "0"
+	}
+	err := tx.QueryRow(ctx, `SELECT c.name, c.description, c.category, k.name, k.name_zh, c.visibility, c.archived_at, c.member_count,
+		c.search_key, `+rowidCol+` FROM circles c JOIN circle_categories k ON k.key = c.category WHERE c.id = $1`, circleID).
+		Scan(&name, &desc, &category, &catName, &catZH, &visibility, &archived, &members, &oldKey, &rowid)
 	if err != nil {
 		return err
 	}
 	listed := visibility == Open && archived == nil
-	// The name counts three times and the category once, so a match in the
-	// name ranks first.
-	body := strings.Join(Terms(strings.Repeat(name+" ", 3)+desc+" "+catName+" "+catZH+" "+category), " ")
-	if tx.Engine() == store.Postgres {
-		if _, err := tx.Exec(ctx, `DELETE FROM circle_search WHERE circle_id = $1`, circleID); err != nil || !listed {
+	b := bucket(members)
+	key := b<<32 | rowid&0xffffffff
+	if pg {
+		key = b
+	}
+	if !force && (oldKey == nil) == !listed && (oldKey == nil || *oldKey == key) {
+		return nil // nothing the index shows has changed
+	}
+	nameTerms := strings.Join(Terms(name), " ")
+	body := strings.Join(Terms(desc+" "+catName+" "+catZH), " ")
+	cat := catToken(category)
+	var newKey any
+	if listed {
+		newKey = key
+	}
+	if pg {
+		if _, err := tx.Exec(ctx, `DELETE FROM circle_search WHERE circle_id = $1`, circleID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO circle_search (circle_id, body) VALUES ($1, to_tsvector('simple', $2))`, circleID, body)
-		return err
+		if listed {
+			if _, err := tx.Exec(ctx, `INSERT INTO circle_search (circle_id, bucket, cat, name, body)
+				VALUES ($1, $2, $3, to_tsvector('simple', $4), to_tsvector('simple', $5))`, circleID, b, cat, nameTerms, body); err != nil {
+				return err
+			}
+		}
+	} else {
+		if oldKey != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM circle_search WHERE rowid = $1`, *oldKey); err != nil {
+				return err
+			}
+		}
+		if listed {
+			if _, err := tx.Exec(ctx, `INSERT INTO circle_search (rowid, name, body, cat) VALUES ($1, $2, $3, $4)`, key, nameTerms, body, cat); err != nil {
+				return err
+			}
+		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM circle_search WHERE rowid = (SELECT rowid FROM circles WHERE id = $1)`, circleID); err != nil || !listed {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO circle_search (rowid, body) SELECT rowid, $1 FROM circles WHERE id = $2`, body, circleID)
+	_, err = tx.Exec(ctx, `UPDATE circles SET search_key = $1 WHERE id = $2`, newKey, circleID)
 	return err
 }
+
+// catToken is a category key as one search term ("mother-baby" →
+// "motherbaby").
+func catToken(key string) string { return strings.ReplaceAll(key, "-", "") }
 
 // Query asks the directory for open circles.
 type Query struct {
@@ -142,8 +186,15 @@ type Listing struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-// Search lists open circles matching q. Pages go by offset: a ranking by
-// relevance has no stable key to continue from.
+const listingColumns = `c.id, c.slug, c.name, c.description, c.category, c.member_count, c.created_at`
+
+// maxOffset bounds how deep pages go.
+const maxOffset = 10_000
+
+// Search lists open circles. A search (q) is ranked by relevance: circles
+// whose name matches come first, then those whose description or category
+// does, each group most popular first (then newest). Without q, circles are
+// listed by members, new or trending.
 func (s *Service) Search(ctx context.Context, q Query) ([]Listing, string, error) {
 	terms := queryTerms(q.Q)
 	if strings.TrimSpace(q.Q) != "" && len(terms) == 0 {
@@ -156,81 +207,132 @@ func (s *Service) Search(ctx context.Context, q Query) ([]Listing, string, error
 			sort = "relevance"
 		}
 	}
-	if sort == "relevance" && len(terms) == 0 {
+	switch {
+	case sort == "relevance" && len(terms) == 0:
 		return nil, "", errs.Field("sort", "Sorting by relevance needs a search (q).")
+	case sort != "relevance" && sort != "members" && sort != "new" && sort != "trending":
+		return nil, "", errs.Field("sort", "Sort by relevance, members, new or trending, not %q.", truncate(sort, 20))
 	}
-	offset := 0
-	if len(q.Page.After) == 1 {
-		n, err := strconv.Atoi(q.Page.After[0])
-		if err != nil || n < 0 || n > 10_000 {
-			return nil, "", errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+	// The cursor is where to go on: the pass (0: names, 1: the rest) and
+	// the offset in it.
+	pass, offset := 0, 0
+	if len(q.Page.After) > 0 {
+		bad := errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		if len(q.Page.After) != 2 {
+			return nil, "", bad
 		}
-		offset = n
-	} else if len(q.Page.After) != 0 {
-		return nil, "", errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		var err1, err2 error
+		pass, err1 = strconv.Atoi(q.Page.After[0])
+		offset, err2 = strconv.Atoi(q.Page.After[1])
+		if err1 != nil || err2 != nil || pass < 0 || pass > 1 || offset < 0 || offset > maxOffset {
+			return nil, "", bad
+		}
 	}
+	category := strings.ToLower(strings.TrimSpace(q.Category))
+	if sort != "relevance" {
+		return s.browse(ctx, terms, category, sort, offset, q.Page.Limit)
+	}
+	var out []Listing
+	for ; pass < 2; pass, offset = pass+1, 0 {
+		want := q.Page.Limit + 1 - len(out)
+		got, err := s.matches(ctx, terms, category, pass, offset, want)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, got...)
+		if len(out) > q.Page.Limit {
+			// The page is full and this pass has more.
+			n := q.Page.Limit - (len(out) - len(got))
+			return out[:q.Page.Limit], store.Cursor(strconv.Itoa(pass), strconv.Itoa(offset+n)), nil
+		}
+	}
+	return out, "", nil
+}
+
+// matches returns up to limit circles matching terms in their name (pass
+// 0) or elsewhere but not in the name (pass 1), most popular first, from
+// offset on.
+func (s *Service) matches(ctx context.Context, terms []string, category string, pass, offset, limit int) ([]Listing, error) {
+	var rows *store.Rows
+	var err error
+	if s.db.Engine == store.Postgres {
+		tsq := tsQuery(terms)
+		where := `x.name @@ to_tsquery('simple', $1)`
+		if pass == 1 {
+			where = `x.body @@ to_tsquery('simple', $1) AND NOT x.name @@ to_tsquery('simple', $1)`
+		}
+		args := []any{tsq, limit, offset}
+		if category != "" {
+			where += ` AND x.cat = $4`
+			args = append(args, catToken(category))
+		}
+		rows, err = s.db.Query(ctx, `SELECT `+listingColumns+` FROM circle_search x JOIN circles c ON c.id = x.circle_id
+			WHERE `+where+` ORDER BY x.bucket DESC, x.circle_id DESC LIMIT $2 OFFSET $3`, args...)
+	} else {
+		fts := ftsQuery(terms)
+		match := `{name} : (` + fts + `)`
+		if pass == 1 {
+			match = `{body} : (` + fts + `) NOT {name} : (` + fts + `)`
+		}
+		if category != "" {
+			match = `(` + match + `) AND {cat} : "` + catToken(category) + `"`
+		}
+		rows, err = s.db.Query(ctx, `SELECT `+listingColumns+` FROM (SELECT rowid AS k FROM circle_search WHERE circle_search MATCH $1
+			ORDER BY rowid DESC LIMIT $2 OFFSET $3) x CROSS JOIN circles c ON c.rowid = (x.k & 4294967295) ORDER BY x.k DESC`, match, limit, offset)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return scanListings(rows)
+}
+
+// browse lists open circles in an order other than relevance, optionally
+// only those matching terms.
+func (s *Service) browse(ctx context.Context, terms []string, category, sort string, offset, limit int) ([]Listing, string, error) {
 	args := []any{}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
 	where := `c.visibility = 'open' AND c.archived_at IS NULL`
-	if q.Category != "" {
-		where += ` AND c.category = ` + arg(strings.ToLower(q.Category))
+	if category != "" {
+		where += ` AND c.category = ` + arg(category)
 	}
 	from := ` FROM circles c`
-	order := ""
-	pg := s.db.Engine == store.Postgres
 	if len(terms) > 0 {
-		if pg {
+		if s.db.Engine == store.Postgres {
 			from += ` JOIN circle_search x ON x.circle_id = c.id`
-			where += ` AND x.body @@ to_tsquery('simple', ` + arg(tsQuery(terms)) + `)`
+			t := arg(tsQuery(terms))
+			where += ` AND (x.name @@ to_tsquery('simple', ` + t + `) OR x.body @@ to_tsquery('simple', ` + t + `))`
 		} else {
-			from += ` JOIN circle_search x ON x.rowid = c.rowid`
-			where += ` AND circle_search MATCH ` + arg(ftsQuery(terms))
+			from = ` FROM circle_search x CROSS JOIN circles c ON c.rowid = (x.rowid & 4294967295)`
+			where += ` AND circle_search MATCH ` + arg(`{name body} : (`+ftsQuery(terms)+`)`)
 		}
 	}
-	switch sort {
-	case "relevance":
-		if pg {
-			order = `ts_rank(x.body, to_tsquery('simple', ` + arg(tsQuery(terms)) + `)) DESC, c.member_count DESC, c.id`
-		} else {
-			order = `bm25(circle_search) ASC, c.member_count DESC, c.id`
-		}
-	case "members":
-		order = `c.member_count DESC, c.id`
-	case "new":
-		order = `c.created_at DESC, c.id`
-	case "trending":
-		order = `c.trend DESC, c.id`
-	default:
-		return nil, "", errs.Field("sort", "Sort by relevance, members, new or trending, not %q.", truncate(sort, 20))
-	}
-	limit := arg(q.Page.Limit + 1)
-	off := arg(offset)
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.slug, c.name, c.description, c.category, c.member_count, c.created_at`+from+
-		` WHERE `+where+` ORDER BY `+order+` LIMIT `+limit+` OFFSET `+off, args...)
+	order := map[string]string{"members": `c.member_count DESC, c.id DESC`, "new": `c.created_at DESC, c.id DESC`, "trending": `c.trend DESC, c.id DESC`}[sort]
+	rows, err := s.db.Query(ctx, `SELECT `+listingColumns+from+` WHERE `+where+` ORDER BY `+order+
+		` LIMIT `+arg(limit+1)+` OFFSET `+arg(offset), args...)
 	if err != nil {
 		return nil, "", err
 	}
+	out, err := scanListings(rows)
+	if err != nil || len(out) <= limit {
+		return out, "", err
+	}
+	return out[:limit], store.Cursor("0", strconv.Itoa(offset+limit)), nil
+}
+
+func scanListings(rows *store.Rows) ([]Listing, error) {
 	defer rows.Close()
 	out := []Listing{}
 	for rows.Next() {
 		var l Listing
 		if err := rows.Scan(&l.ID, &l.Slug, &l.Name, &l.Description, &l.Category, &l.MemberCount, &l.CreatedAt); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		out = append(out, l)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > q.Page.Limit {
-		out = out[:q.Page.Limit]
-		next = store.Cursor(strconv.Itoa(offset + q.Page.Limit))
-	}
-	return out, next, nil
+	return out, rows.Err()
 }
 
 // ftsQuery is an FTS5 query for all terms, the last one also as a prefix

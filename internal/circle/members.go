@@ -179,11 +179,13 @@ func addMember(ctx context.Context, tx *store.Tx, circleID, userID, via string) 
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count + 1 WHERE id = $1`, circleID)
-	if err == nil {
-		err = bumpTrend(ctx, tx, circleID)
+	if _, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count + 1 WHERE id = $1`, circleID); err != nil {
+		return err
 	}
-	return err
+	if err := bumpTrend(ctx, tx, circleID); err != nil {
+		return err
+	}
+	return index(ctx, tx, circleID, false)
 }
 
 func dropMember(ctx context.Context, tx *store.Tx, circleID, userID string) (bool, error) {
@@ -194,8 +196,10 @@ func dropMember(ctx context.Context, tx *store.Tx, circleID, userID string) (boo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	_, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count - 1 WHERE id = $1`, circleID)
-	return true, err
+	if _, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count - 1 WHERE id = $1`, circleID); err != nil {
+		return false, err
+	}
+	return true, index(ctx, tx, circleID, false)
 }
 
 // target finds the member named by handle in a loaded circle.

@@ -129,13 +129,13 @@ func (s *Service) tally(ctx context.Context, accounts *account.Service, rule *po
 		p.actor.Verified, p.actor.Credit = verified[p.actor.User.ID], scores[p.actor.User.ID]
 		pv := *v
 		pv.role, pv.joinedAt = p.role, p.joinedAt
-		d := rule.Eval(input(p.actor, &pv))
-		if d.Allowed {
+		in := input(p.actor, &pv)
+		if rule.Allows(in) {
 			continue
 		}
 		t.Excluded++
-		if len(t.Examples) < 5 {
-			t.Examples = append(t.Examples, Example{Handle: p.actor.User.Handle, Reason: d.Message(action)})
+		if len(t.Examples) < 5 { // explaining costs more than deciding: only for the examples
+			t.Examples = append(t.Examples, Example{Handle: p.actor.User.Handle, Reason: rule.Eval(in).Message(action)})
 		}
 	}
 	return t, nil

@@ -55,6 +55,11 @@ var direct = map[string]string{
 	operators.Greater: opGt, operators.GreaterEquals: opGe,
 }
 
+// at reports whether the clause is about the path written as dotted text.
+func (c clause) at(path string) bool {
+	return strings.Join(c.path, ".") == path
+}
+
 // negate returns the clause that holds exactly when c does not.
 func (c clause) negate() clause {
 	c.op = opposite[c.op]
@@ -107,7 +112,7 @@ func callClause(call celast.CallExpr) (clause, bool) {
 		return clause{}, false
 	}
 	if p, ok := pathOf(args[0]); ok {
-		if vs, ok := constList(args[1]); ok {
+		if vs, ok := constList(args[1]); ok && len(vs) > 0 {
 			return clause{path: p, op: opIn, values: vs}, true
 		}
 	}
@@ -239,14 +244,14 @@ var relationWords = map[string]string{
 
 // need says what the clause requires, to follow the word "needs".
 func (c clause) need() (string, bool) {
-	if c.path[0] == "user" && len(c.path) == 2 && c.path[1] == "roles" {
+	if c.at("user.roles") {
 		return c.roleNeed()
 	}
 	if c.op == opPresent || c.op == opAbsent {
 		return c.presenceNeed()
 	}
 	if c.op == opContains || c.op == opNotContains {
-		if len(c.path) == 2 && c.path[0] == "user" && c.path[1] == "verified" {
+		if c.at("user.verified") {
 			key, ok := c.values[0].(types.String)
 			if !ok {
 				return "", false
@@ -259,13 +264,10 @@ func (c clause) need() (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if b, ok := c.flag(); ok && strings.HasPrefix(s.noun, "a verified ") {
-		if b {
-			return strings.TrimPrefix(s.noun, "a "), true
-		}
-		return "no " + strings.TrimPrefix(s.noun, "a "), true
+	if b, ok := c.flag(); ok && b && strings.HasPrefix(s.noun, "a verified ") {
+		return strings.TrimPrefix(s.noun, "a "), true // "verified student status"
 	}
-	if c.path[0] == "member" && c.path[1] == "role" && (c.op == opEq || c.op == opIn) {
+	if c.at("member.role") && (c.op == opEq || c.op == opIn) {
 		return "the " + valueList(c.values, "or") + " role in this circle", true
 	}
 	return s.noun + " " + relationWords[c.op] + " " + c.valueWords(s.unit), true
@@ -311,7 +313,7 @@ func (c clause) presenceNeed() (string, bool) {
 		}
 		return "no " + n, true
 	}
-	if len(c.path) == 2 && c.path[0] == "user" && c.path[1] == "age_years" {
+	if c.at("user.age_years") {
 		if c.op == opPresent {
 			return "a verified birth year", true
 		}
@@ -334,8 +336,8 @@ func (c clause) valueWords(unit string) string {
 
 // have says what the user (or circle) has at the clause's path, after the
 // clause failed: "yours is 712", "you have no verified gender".
-func (c clause) have(v *vars) string {
-	if c.path[0] == "user" && len(c.path) == 2 && c.path[1] == "roles" {
+func (c clause) have(v vars) string {
+	if c.at("user.roles") {
 		if c.op == opContains {
 			return "you do not have it"
 		}
@@ -352,12 +354,12 @@ func (c clause) have(v *vars) string {
 	if !ok {
 		return s.missing
 	}
-	if _, isFlag := c.flag(); isFlag {
+	if want, isFlag := c.flag(); isFlag && want {
 		if b, ok := val.(bool); ok && !b {
 			return "yours is not confirmed"
 		}
 	}
-	if c.path[0] == "member" && c.path[1] == "role" {
+	if c.at("member.role") {
 		switch val {
 		case "none":
 			return "you are not a member"
@@ -365,7 +367,7 @@ func (c clause) have(v *vars) string {
 			return "your membership is still pending"
 		}
 	}
-	if c.path[0] == "circle" {
+	if s.owner == "circle" {
 		return "this circle's is " + goValueWords(val)
 	}
 	return "yours is " + goValueWords(val)
@@ -373,7 +375,7 @@ func (c clause) have(v *vars) string {
 
 // valueAt reads path from the evaluation's variables, reporting false when
 // the value is absent (an unverified attribute or age).
-func valueAt(v *vars, path []string) (any, bool) {
+func valueAt(v vars, path []string) (any, bool) {
 	if len(path) < 2 {
 		return nil, false
 	}

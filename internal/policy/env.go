@@ -19,7 +19,8 @@ const (
 	MaxLength = 2000
 	// MaxCost bounds a rule's work: Compile rejects a rule whose estimated
 	// worst case exceeds it, and Eval stops (and denies) a rule whose actual
-	// cost reaches it. A clause like user.credit_score >= 750 costs about 2.
+	// cost reaches it. A clause like user.credit_score >= 750 costs a few
+	// units; looping over a list costs a few per item.
 	MaxCost = 10_000
 )
 
@@ -31,9 +32,10 @@ const (
 	circleType = "quanzi.Circle"
 )
 
-// Size guesses for the cost estimator. Without them CEL assumes a list or
-// string may be unboundedly long, and every rule mentioning user.roles
-// would look too expensive. Eval still enforces MaxCost on real sizes.
+// Sizes the cost estimator assumes for the variables' lists, maps and
+// strings. Without them CEL takes a list or string to be of any length,
+// and every rule mentioning user.roles would look too expensive. An input
+// beyond them is checked under a runtime cost limit (see withinBounds).
 const (
 	maxRoles        = 8
 	maxVerifiedKeys = 32
@@ -44,37 +46,38 @@ const (
 // from the evaluation's variables, and whether it is present.
 type field struct {
 	typ *types.Type
-	get func(v *vars) any
+	get func(v vars) any
 	// set reports presence for has(); nil means always present.
-	set func(v *vars) bool
+	set func(v vars) bool
 }
 
 // schema lists every field of every variable. It is the single source of
-// truth for the type checker, the runtime and the cost estimator.
+// truth for the type checker, the runtime and the cost estimator, and is
+// never modified.
 var schema = map[string]map[string]field{
 	userType: {
-		"id":               {typ: types.StringType, get: func(v *vars) any { return v.in.User.ID }},
-		"handle":           {typ: types.StringType, get: func(v *vars) any { return v.in.User.Handle }},
+		"id":               {typ: types.StringType, get: func(v vars) any { return v.in.User.ID }},
+		"handle":           {typ: types.StringType, get: func(v vars) any { return v.in.User.Handle }},
 		"verified":         {typ: types.NewMapType(types.StringType, types.DynType), get: verifiedOf},
-		"credit_score":     {typ: types.IntType, get: func(v *vars) any { return v.in.User.CreditScore }},
-		"account_age_days": {typ: types.IntType, get: func(v *vars) any { return v.in.User.AccountAgeDays }},
+		"credit_score":     {typ: types.IntType, get: func(v vars) any { return v.in.User.CreditScore }},
+		"account_age_days": {typ: types.IntType, get: func(v vars) any { return v.in.User.AccountAgeDays }},
 		"roles":            {typ: types.NewListType(types.StringType), get: rolesOf},
-		"age_years":        {typ: types.IntType, get: ageOf, set: func(v *vars) bool { return v.hasAge }},
+		"age_years":        {typ: types.IntType, get: ageOf, set: hasAge},
 	},
 	memberType: {
-		"role":        {typ: types.StringType, get: func(v *vars) any { return v.in.Member.Role }},
-		"tenure_days": {typ: types.IntType, get: func(v *vars) any { return v.in.Member.TenureDays }},
+		"role":        {typ: types.StringType, get: func(v vars) any { return v.in.Member.Role }},
+		"tenure_days": {typ: types.IntType, get: func(v vars) any { return v.in.Member.TenureDays }},
 	},
 	circleType: {
-		"id":         {typ: types.StringType, get: func(v *vars) any { return v.in.Circle.ID }},
-		"category":   {typ: types.StringType, get: func(v *vars) any { return v.in.Circle.Category }},
-		"visibility": {typ: types.StringType, get: func(v *vars) any { return v.in.Circle.Visibility }},
+		"id":         {typ: types.StringType, get: func(v vars) any { return v.in.Circle.ID }},
+		"category":   {typ: types.StringType, get: func(v vars) any { return v.in.Circle.Category }},
+		"visibility": {typ: types.StringType, get: func(v vars) any { return v.in.Circle.Visibility }},
 	},
 }
 
 // verifiedOf returns the verified attributes, never a nil map, so that a
 // missing attribute reads as a missing key rather than a null.
-func verifiedOf(v *vars) any {
+func verifiedOf(v vars) any {
 	if v.in.User.Verified == nil {
 		return map[string]any{}
 	}
@@ -82,47 +85,46 @@ func verifiedOf(v *vars) any {
 }
 
 // rolesOf returns the roles, never nil, for the same reason.
-func rolesOf(v *vars) any {
+func rolesOf(v vars) any {
 	if v.in.User.Roles == nil {
 		return []string{}
 	}
 	return v.in.User.Roles
 }
 
-// ageOf returns user.age_years, or an error when the birth year is not
-// verified; CEL turns the error into a failed clause.
-func ageOf(v *vars) any {
-	if !v.hasAge {
-		return types.NewErr("no verified birth year")
-	}
-	return v.age
+// ageOf returns user.age_years. It is read only when hasAge holds; an
+// absent age makes the field access an error, which fails its clause.
+func ageOf(v vars) any {
+	age, _ := ageYears(v.in.User.Verified, v.in.Now)
+	return age
+}
+
+// hasAge reports whether user.age_years is present.
+func hasAge(v vars) bool {
+	_, ok := ageYears(v.in.User.Verified, v.in.Now)
+	return ok
 }
 
 // vars holds one evaluation's input. It is the CEL activation, and the
 // three variables resolve to typed handles on it, so that reading a field
-// is a switch and a function call rather than reflection over a map.
+// is a switch and a function call rather than reflection over a map. It
+// and the handles are each a single pointer, so storing one in an
+// interface does not allocate.
 type vars struct {
-	in     *Input
-	age    int64
-	hasAge bool
+	in *Input
 }
 
-// The handles that user, member and circle resolve to. Each is a single
-// pointer, so storing one in an interface does not allocate.
+// The handles that user, member and circle resolve to.
 type (
-	userVar   struct{ v *vars }
-	memberVar struct{ v *vars }
-	circleVar struct{ v *vars }
+	userVar   struct{ v vars }
+	memberVar struct{ v vars }
+	circleVar struct{ v vars }
 )
 
-func newVars(in *Input) *vars {
-	v := &vars{in: in}
-	v.age, v.hasAge = ageYears(in.User.Verified, in.Now)
-	return v
-}
+func newVars(in *Input) vars { return vars{in: in} }
 
 // ResolveName implements interpreter.Activation.
-func (v *vars) ResolveName(name string) (any, bool) {
+func (v vars) ResolveName(name string) (any, bool) {
 	switch name {
 	case "user":
 		return userVar{v}, true
@@ -135,10 +137,10 @@ func (v *vars) ResolveName(name string) (any, bool) {
 }
 
 // Parent implements interpreter.Activation.
-func (v *vars) Parent() interpreter.Activation { return nil }
+func (v vars) Parent() interpreter.Activation { return nil }
 
 // varsOf unwraps a handle and reports which CEL type it belongs to.
-func varsOf(target any) (*vars, string) {
+func varsOf(target any) (vars, string) {
 	switch t := target.(type) {
 	case userVar:
 		return t.v, userType
@@ -147,7 +149,7 @@ func varsOf(target any) (*vars, string) {
 	case circleVar:
 		return t.v, circleType
 	}
-	return nil, ""
+	return vars{}, ""
 }
 
 // provider tells CEL about the three variable types. It answers for them
@@ -199,11 +201,11 @@ func (p provider) FindStructFieldType(name, fieldName string) (*types.FieldType,
 		Type: f.typ,
 		IsSet: func(target any) bool {
 			v, typ := varsOf(target)
-			return v != nil && typ == name && (f.set == nil || f.set(v))
+			return typ == name && (f.set == nil || f.set(v))
 		},
 		GetFrom: func(target any) (any, error) {
 			v, typ := varsOf(target)
-			if v == nil || typ != name {
+			if typ != name {
 				return nil, fmt.Errorf("no field %s on %T", fieldName, target)
 			}
 			if f.set != nil && !f.set(v) {
@@ -237,7 +239,7 @@ var environment = sync.OnceValues(func() (*cel.Env, error) {
 		cel.Variable("circle", cel.ObjectType(circleType)),
 		cel.EnableMacroCallTracking(),
 		cel.CrossTypeNumericComparisons(true),
-		cel.ParserExpressionSizeLimit(MaxLength*4), // bytes; Compile counts characters first
+		cel.ParserExpressionSizeLimit(MaxLength), // Compile checks first, in plainer words
 	)
 })
 
@@ -247,22 +249,23 @@ type estimator struct{}
 
 // EstimateSize implements cost.Estimator.
 func (estimator) EstimateSize(n cost.AstNode) *cost.SizeEstimate {
-	path := n.Path()
-	if len(path) != 2 {
-		return nil
-	}
 	var size cost.SizeEstimate
-	switch {
-	case path[0] == "user" && path[1] == "roles":
+	switch path := n.Path(); {
+	case len(path) == 2 && path[0] == "user" && path[1] == "roles":
 		size = cost.RangedSizeEstimate(0, maxRoles)
-	case path[0] == "user" && path[1] == "verified":
+	case len(path) == 2 && path[0] == "user" && path[1] == "verified":
 		size = cost.RangedSizeEstimate(0, maxVerifiedKeys)
-	default:
+	case len(path) == 3 && path[0] == "user" && (path[1] == "roles" || path[1] == "verified"):
+		// A role, or a verified attribute's key or value.
+		size = cost.RangedSizeEstimate(0, maxStringLength)
+	case len(path) == 2:
 		f, ok := fieldAt(path[0], path[1])
 		if !ok || f.typ != types.StringType {
 			return nil
 		}
 		size = cost.RangedSizeEstimate(0, maxStringLength)
+	default:
+		return nil
 	}
 	return &size
 }

@@ -234,7 +234,7 @@ func isOperator(fn string) bool {
 // tooCostlyError reports a rule whose estimated worst case is over MaxCost.
 func tooCostlyError(estimate uint64) error {
 	return errs.E(CodeInvalid,
-		"The rule could take too long to check: its worst case costs about %s steps and the limit is %d. Avoid looping over long lists, especially one loop inside another.",
+		"The rule could take too long to check: its worst case costs %s steps and the limit is %d. Avoid looping over long lists, especially one loop inside another.",
 		costWords(estimate), MaxCost)
 }
 
@@ -243,7 +243,17 @@ func costWords(n uint64) string {
 	if n > 1_000_000_000 {
 		return "more than a billion"
 	}
-	return fmt.Sprint(n)
+	return fmt.Sprint("about ", n)
+}
+
+// programError reports a rule that checks but cannot be prepared to run,
+// which in practice means an invalid regular expression given to matches.
+func programError(err error) error {
+	msg := err.Error()
+	if _, detail, ok := strings.Cut(msg, "error parsing regexp: "); ok {
+		return errs.E(CodeInvalid, "The rule has a problem: a pattern given to matches() is not valid (%s).", detail)
+	}
+	return &errs.Error{Code: CodeInvalid, Message: "The rule cannot be prepared to run.", Err: err}
 }
 
 // joinWords joins items as "a, b and c" (or with "or").

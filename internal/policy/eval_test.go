@@ -33,6 +33,84 @@ func TestCostLimitAtEval(t *testing.T) {
 	}
 }
 
+// A loop-free rule skips runtime cost tracking only for inputs of the
+// sizes Compile assumed; a larger input is checked under the limit.
+func TestCostLimitOutOfBounds(t *testing.T) {
+	r := mustCompile(t, `user.handle.matches("^(a|b)+$")`)
+	if r.fast == nil {
+		t.Fatal("a loop-free rule should have a fast program")
+	}
+	in := alice()
+	in.User.Handle = "abba"
+	if d := r.Eval(in); !d.Allowed {
+		t.Errorf("short handle: %+v", d)
+	}
+	in.User.Handle = strings.Repeat("ab", 500_000)
+	if withinBounds(&in, r.reads) {
+		t.Fatal("a million-character handle is within bounds")
+	}
+	if d := r.Eval(in); d.Allowed || d.Reason != reasonTooCostly {
+		t.Errorf("huge handle: %+v, want a cost denial", d)
+	}
+}
+
+func TestWithinBounds(t *testing.T) {
+	long := strings.Repeat("x", maxStringLength+1)
+	tests := []struct {
+		name string
+		edit func(*Input)
+		want bool
+	}{
+		{"typical", func(*Input) {}, true},
+		{"many roles", func(in *Input) { in.User.Roles = make([]string, maxRoles+1) }, false},
+		{"long role", func(in *Input) { in.User.Roles = []string{long} }, false},
+		{"long circle category", func(in *Input) { in.Circle.Category = long }, false},
+		{"long verified value", func(in *Input) { in.User.Verified["employment"] = long }, false},
+		{"list verified value", func(in *Input) { in.User.Verified["employment"] = []string{"a"} }, false},
+		{"many verified keys", func(in *Input) {
+			for i := range maxVerifiedKeys {
+				in.User.Verified[fmt.Sprint("k", i)] = true
+			}
+		}, false},
+	}
+	for _, tt := range tests {
+		in := alice()
+		tt.edit(&in)
+		if got := withinBounds(&in, footprint{all: true}); got != tt.want {
+			t.Errorf("%s: withinBounds = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestFootprint(t *testing.T) {
+	tests := []struct {
+		expr string
+		want footprint
+	}{
+		{`user.credit_score > 1`, footprint{}},
+		{`user.verified.gender == "female"`, footprint{keys: []string{"gender"}}},
+		{`user.verified["gender"] == "x" || has(user.verified.student)`, footprint{keys: []string{"gender", "student"}}},
+		{`"gender" in user.verified`, footprint{all: true}},
+		{`size(user.verified) > 1 && user.verified.gender == "x"`, footprint{keys: []string{"gender"}, all: true}},
+	}
+	for _, tt := range tests {
+		got := mustCompile(t, tt.expr).reads
+		if got.all != tt.want.all || fmt.Sprint(got.keys) != fmt.Sprint(tt.want.keys) {
+			t.Errorf("%s: footprint %+v, want %+v", tt.expr, got, tt.want)
+		}
+	}
+
+	// Only the attributes a rule reads are checked.
+	in := alice()
+	in.User.Verified["employment"] = strings.Repeat("x", maxStringLength+1)
+	if !withinBounds(&in, footprint{keys: []string{"gender"}}) {
+		t.Error("an unread long attribute made the input out of bounds")
+	}
+	if withinBounds(&in, footprint{keys: []string{"employment"}}) {
+		t.Error("a read long attribute left the input within bounds")
+	}
+}
+
 func TestEvalOddInputs(t *testing.T) {
 	odd := alice()
 	odd.User.Verified = map[string]any{

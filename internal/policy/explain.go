@@ -40,7 +40,7 @@ func (f finding) text() string {
 type explainer struct {
 	state interpreter.EvalState
 	info  *celast.SourceInfo
-	vars  *vars
+	vars  vars
 }
 
 // explain works out why the rule denies in. It runs only on denials.

@@ -196,6 +196,10 @@ func TestExplainClauses(t *testing.T) {
 			`a verified gender of "female"; yours is "male"`},
 		{`!(user.verified.gender == "male")`, carol(),
 			`a verified gender other than "male"; you have no verified gender`},
+		{`user.verified.student == false`, carol(),
+			`a verified student status of false; you have no verified student status`},
+		{`member.role in []`, bob(),
+			"the condition `member.role in []` to be met"},
 		{`user.verified.birth_year <= 2000`, bob(),
 			`a verified birth year of at most 2000; yours is 2009`},
 		{`user.handle.startsWith("a")`, bob(),
@@ -224,6 +228,9 @@ func TestExplainClauses(t *testing.T) {
 
 func TestDeny(t *testing.T) {
 	r := mustCompile(t, `user.credit_score >= 750 && member.tenure_days >= 1`)
+	if !r.Allows(alice()) || r.Allows(bob()) || !empty.Allows(bob()) {
+		t.Error("Allows disagrees with Eval")
+	}
 	if err := r.Check(Comment, alice()); err != nil {
 		t.Errorf("Check(alice) = %v, want nil", err)
 	}

@@ -95,6 +95,9 @@ func TestCompileErrors(t *testing.T) {
 			// The estimate itself is cel-go's to compute; only its size matters.
 			"The rule could take too long to check: its worst case costs about 1...",
 		},
+		{"bad pattern", `user.handle.matches("(")`,
+			"The rule has a problem: a pattern given to matches() is not valid (missing closing ): `(`).",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +133,8 @@ func TestCompileAccepts(t *testing.T) {
 		`user.handle.startsWith("a") || user.id in ["u1", "u2"]`,
 		`has(user.age_years) && user.age_years < 30`,
 		`user.verified.identity_level >= 2.0`,
+		`user.verified.employment.matches("^(student|employed)$")`,
+		`user.roles.exists(r, r.startsWith("rev"))`,
 	} {
 		if _, err := Compile(expr); err != nil {
 			t.Errorf("Compile(%q): %v", expr, err)

@@ -50,6 +50,9 @@ CREATE TABLE circles (
     -- days since the epoch at the last activity, so that ordering by it
     -- orders by the decayed count as of any moment.
     trend          DOUBLE PRECISION NOT NULL DEFAULT 0,
+    -- Where the circle sits in the search index (SQLite: the index row's
+    -- rowid), NULL when it is not listed.
+    search_key     BIGINT,
     archived_at    BIGINT,
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
