@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
 )
@@ -333,4 +334,26 @@ func TestStudentRuleSeesVerifiedStudents(t *testing.T) {
 		t.Fatalf("a verified student joining: %d %s", r.status, r.body)
 	}
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/members", token: other}), 403, "policy_denied")
+}
+
+func TestAnExpiredInviteIsRefused(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	late := e.user("late", account.RoleUser)
+	id := e.circle(owner, map[string]any{"name": "Night Owls", "visibility": "closed"})
+	now := time.Now().UTC()
+	inv := e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/invites", token: owner,
+		body: map[string]any{"expires_at": now.Add(time.Hour).Format(time.RFC3339)}})
+	if inv.status != 201 {
+		t.Fatalf("invite: %d %s", inv.status, inv.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/invites", token: owner,
+		body: map[string]any{"expires_at": now.Add(-time.Hour).Format(time.RFC3339)}}), 422, "invalid")
+	e.db.Clock = func() time.Time { return now.Add(2 * time.Hour) }
+	members := e.count("circle_members")
+	r := e.do(req{method: "POST", path: "/api/v1/circles/" + id + "/members", token: late, body: map[string]any{"invite_code": inv.json["code"]}})
+	wantProblem(t, r, 410, "invite_expired")
+	if e.count("circle_members") != members {
+		t.Fatal("an expired invite let someone in")
+	}
 }

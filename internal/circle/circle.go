@@ -219,16 +219,8 @@ func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string
 			return nil, err
 		}
 		if !v.member() {
-			if v.ban, err = s.activeBan(ctx, q, c.ID, a.User.ID); err != nil {
+			if err := s.outsider(ctx, q, v, a.User.ID); err != nil {
 				return nil, err
-			}
-			var n int
-			if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM circle_join_requests WHERE circle_id = $1 AND user_id = $2 AND status = 'pending'`,
-				c.ID, a.User.ID).Scan(&n); err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				v.role = RolePending
 			}
 		}
 	}
@@ -236,6 +228,24 @@ func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string
 		return nil, notFound(ref)
 	}
 	return v, nil
+}
+
+// outsider fills in the standing of a non-member: a ban in force, or a
+// request waiting for a moderator.
+func (s *Service) outsider(ctx context.Context, q store.Querier, v *view, userID string) error {
+	var err error
+	if v.ban, err = s.activeBan(ctx, q, v.ID, userID); err != nil {
+		return err
+	}
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM circle_join_requests WHERE circle_id = $1 AND user_id = $2 AND status = 'pending'`,
+		v.ID, userID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		v.role = RolePending
+	}
+	return nil
 }
 
 // Get returns a circle with the caller's standing and rights in it.
@@ -467,14 +477,7 @@ func (s *Service) Create(ctx context.Context, a Actor, set Settings) (Circle, er
 		if err := index(ctx, tx, c.ID, true); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, a.User.ID, "circle.create", "circle", c.ID, map[string]any{"name": c.Name, "visibility": c.Visibility}); err != nil {
-			return err
-		}
-		v, err := s.load(ctx, tx, a, c.ID)
-		if err == nil {
-			out = s.present(a, v)
-		}
-		return err
+		return s.changed(ctx, tx, a, c.ID, "circle.create", map[string]any{"name": c.Name, "visibility": c.Visibility}, &out)
 	})
 	return out, err
 }
@@ -516,14 +519,7 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, set Settings)
 		if err := index(ctx, tx, c.ID, true); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, a.User.ID, "circle.update", "circle", c.ID, set); err != nil {
-			return err
-		}
-		v, err = s.load(ctx, tx, a, c.ID)
-		if err == nil {
-			out = s.present(a, v)
-		}
-		return err
+		return s.changed(ctx, tx, a, c.ID, "circle.update", set, &out)
 	})
 	return out, err
 }
@@ -554,16 +550,22 @@ func (s *Service) SetArchived(ctx context.Context, a Actor, ref string, archived
 		if archived {
 			action = "circle.archive"
 		}
-		if err := audit.Record(ctx, tx, a.User.ID, action, "circle", v.ID, nil); err != nil {
-			return err
-		}
-		v, err = s.load(ctx, tx, a, v.ID)
-		if err == nil {
-			out = s.present(a, v)
-		}
-		return err
+		return s.changed(ctx, tx, a, v.ID, action, nil, &out)
 	})
 	return out, err
+}
+
+// changed finishes a change to circle id in tx: it records action in the
+// audit log and sets out to the circle as the actor now sees it.
+func (s *Service) changed(ctx context.Context, tx *store.Tx, a Actor, id, action string, detail any, out *Circle) error {
+	if err := audit.Record(ctx, tx, a.User.ID, action, "circle", id, detail); err != nil {
+		return err
+	}
+	v, err := s.load(ctx, tx, a, id)
+	if err == nil {
+		*out = s.present(a, v)
+	}
+	return err
 }
 
 // needRole refuses an actor below role in the circle.

@@ -156,18 +156,7 @@ func (s *Service) loadAs(ctx context.Context, tx *store.Tx, a Actor, ref string,
 		return nil, err
 	}
 	v = &view{Circle: c, role: RoleNone}
-	if v.ban, err = s.activeBan(ctx, tx, c.ID, a.User.ID); err != nil {
-		return nil, err
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM circle_join_requests WHERE circle_id = $1 AND user_id = $2 AND status = 'pending'`,
-		c.ID, a.User.ID).Scan(&n); err != nil {
-		return nil, err
-	}
-	if n > 0 {
-		v.role = RolePending
-	}
-	return v, nil
+	return v, s.outsider(ctx, tx, v, a.User.ID)
 }
 
 func addMember(ctx context.Context, tx *store.Tx, circleID, userID, via string) error {
@@ -335,14 +324,7 @@ func (s *Service) TransferOwnership(ctx context.Context, a Actor, ref, handle st
 				return err
 			}
 		}
-		if err := audit.Record(ctx, tx, a.User.ID, "circle.transfer", "circle", v.ID, map[string]any{"to": u.Handle}); err != nil {
-			return err
-		}
-		v, err = s.load(ctx, tx, a, v.ID)
-		if err == nil {
-			out = s.present(a, v)
-		}
-		return err
+		return s.changed(ctx, tx, a, v.ID, "circle.transfer", map[string]any{"to": u.Handle}, &out)
 	})
 	return out, err
 }
