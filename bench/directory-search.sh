@@ -2,9 +2,10 @@
 # Directory search over a large directory, over HTTP, on SQLite:
 #   fills a fresh server's directory with $CIRCLES open circles (and a
 #   quarter as many closed ones, which no search may return) through the
-#   API, then runs `quanzi load search` $RUNS times: Chinese queries for
-#   half of $DURATION, English for the other half, 16 clients; and prints
-#   the search index's size on disk.
+#   API, merges its search index (quanzi admin tidy-search, as the janitor
+#   would in time), then runs `quanzi load search` $RUNS times with 4 and
+#   with 16 clients: Chinese queries for half of $DURATION, English for the
+#   other half; and prints the search index's size on disk.
 # Only 127.0.0.1; every run time-bounded.
 # Usage: bench/directory-search.sh   Env: CIRCLES (100000), RUNS (3), DURATION (20s).
 set -euo pipefail
@@ -23,9 +24,21 @@ QP=$(free_port 18780)
 QPID=$!
 PIDS+=($QPID)
 wait_up "http://127.0.0.1:$QP"
+search() { # CONCURRENCY: one round
+	if ! "$WORK/quanzi" load search --url "http://127.0.0.1:$QP" --circles "$CIRCLES" --concurrency "$1" --duration "$DURATION" 2>"$WORK/load.err"; then
+		tr '\r' '\n' <"$WORK/load.err" | tail -3
+		exit 1
+	fi
+}
+echo "== filling the directory"
+search 16 >/dev/null
+echo "== merging the index as the janitor would (quanzi admin tidy-search)"
+"$WORK/quanzi" admin tidy-search --data "$WORK/data"
 for i in $(seq "$RUNS"); do
-	echo "== round $i"
-	"$WORK/quanzi" load search --url "http://127.0.0.1:$QP" --circles "$CIRCLES" --concurrency 16 --duration "$DURATION" 2>/dev/null | tee "$WORK/round$i.txt"
+	for c in 4 16; do
+		echo "== round $i, $c clients"
+		search "$c"
+	done
 done
 RSS=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$QPID/status")
 kill "$QPID"

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -57,6 +58,7 @@ var adminCommands = []struct{ name, summary string }{
 	{"enable-user", "enable a disabled account: --handle H"},
 	{"settle-withdrawal", "record that a withdrawal was paid out: --id W"},
 	{"reverse-withdrawal", "record that a payout failed, returning the hold: --id W --reason R"},
+	{"tidy-search", "merge the circle search index now (the server does a share every ten minutes): [--steps N]"},
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -88,12 +90,14 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var d dbFlags
 	var handle, password, role, display, reason, id string
 	var passwordStdin bool
+	var steps int
 	fs := newFlagSet("admin "+task, "Operator task: "+summary+".", stderr)
 	d.register(fs)
 	withdrawal := strings.HasSuffix(task, "-withdrawal")
+	perUser := !withdrawal && task != "tidy-search"
 	if withdrawal {
 		fs.StringVar(&id, "id", "", "the withdrawal's id")
-	} else {
+	} else if perUser {
 		fs.StringVar(&handle, "handle", "", "the user's handle")
 	}
 	switch task {
@@ -108,6 +112,8 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.StringVar(&reason, "reason", "", "why, for the audit log")
 	case "reverse-withdrawal":
 		fs.StringVar(&reason, "reason", "", "why the payout failed; the user sees it")
+	case "tidy-search":
+		fs.IntVar(&steps, "steps", 2000, "merge steps of 200 pages each, each a short transaction of its own")
 	}
 	if err := parse(fs, rest, stdout); err != nil {
 		return err
@@ -115,7 +121,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if withdrawal && id == "" {
 		return fmt.Errorf("%w: --id is required", errUsage)
 	}
-	if !withdrawal && handle == "" {
+	if perUser && handle == "" {
 		return fmt.Errorf("%w: --handle is required", errUsage)
 	}
 	if passwordStdin {
@@ -177,6 +183,11 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stdout, "withdrawal %s of %s for @%s is now %s\n", w.ID, ledger.Format(w.Amount), w.User, w.Status)
+	case "tidy-search":
+		if err := circle.New(db).Tidy(ctx, steps); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "tidied the circle search index (%d steps)\n", steps)
 	}
 	return nil
 }

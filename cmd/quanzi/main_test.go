@@ -114,6 +114,10 @@ func TestAdminTasksAndEnvironment(t *testing.T) {
 	if _, _, err := runCLI(t, append([]string{"admin", "reverse-withdrawal"}, args...)...); !errors.Is(err, errUsage) {
 		t.Fatalf("reverse-withdrawal without --id: %v", err)
 	}
+	out, _, err = runCLI(t, append([]string{"admin", "tidy-search", "--steps", "3"}, args...)...)
+	if err != nil || !strings.Contains(out, "tidied the circle search index (3 steps)") {
+		t.Fatalf("tidy-search: %v %s", err, out)
+	}
 	out, _, err = runCLI(t, append([]string{"migrate", "--dry-run"}, args...)...)
 	if err != nil || !strings.Contains(out, "schema version") || strings.Contains(out, "would apply") {
 		t.Fatalf("migrate on an up-to-date database: %v %s", err, out)

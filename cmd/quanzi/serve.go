@@ -115,7 +115,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go janitor(ctx, log, accounts, idem, wallets)
+	go janitor(ctx, log, accounts, idem, wallets, circles)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
 	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
@@ -142,9 +142,10 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 }
 
 // janitor deletes expired sessions, throttle counters and idempotency keys,
-// and settles top-ups the gateway left unconfirmed, every ten minutes. Several nodes may run it at once: the deletes are
-// idempotent.
-func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, idem *idempotency.Store, wallets *wallet.Service) {
+// settles top-ups the gateway left unconfirmed, and tidies the circle
+// search index, every ten minutes. Several nodes may run it at once: each
+// task is idempotent.
+func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, idem *idempotency.Store, wallets *wallet.Service, circles *circle.Service) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
@@ -165,6 +166,9 @@ func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, i
 			log.Warn("reconciling pending top-ups", "error", err)
 		} else if n > 0 {
 			log.Info("reconciled pending top-ups", "count", n)
+		}
+		if err := circles.Tidy(ctx, 100); err != nil {
+			log.Warn("tidying the circle search index", "error", err)
 		}
 	}
 }

@@ -26,6 +26,10 @@ var sqlitePragmas = []string{
 	"foreign_keys(ON)",
 	"temp_store(MEMORY)",
 	"cache_size(-16000)",
+	// Checkpoints run on a connection of their own (see checkpointer), not
+	// inside a writer's commit; a WAL that grew large is cut back after.
+	"wal_autocheckpoint(0)",
+	"journal_size_limit(67108864)",
 }
 
 func sqliteDSN(path string, readOnly bool) string {
@@ -68,9 +72,39 @@ func openSQLite(opts Options) (*DB, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(5 * time.Minute)
 
+	ckpt := sql.OpenDB(cachingConnector{dsn: sqliteDSN(path, false), drv: drv})
+	ckpt.SetMaxOpenConns(1)
+
 	abs, _ := filepath.Abs(path)
 	// One committer: SQLite has one writer.
-	return &DB{Engine: SQLite, write: write, read: read, d: sqliteDialect{}, Location: "sqlite:" + abs, committers: 1}, nil
+	return &DB{Engine: SQLite, write: write, read: read, ckpt: ckpt, d: sqliteDialect{}, Location: "sqlite:" + abs, committers: 1}, nil
+}
+
+// checkpointer copies committed pages from the WAL into the database file
+// on its own connection, so the writer's commits never wait for it, as
+// they would for SQLite's automatic checkpoint. A passive checkpoint takes
+// no locks that writers or readers wait on; once it has copied every
+// frame, the next write starts the WAL from its beginning again. It runs
+// again at once while there is work, and rests when the WAL is empty.
+func (db *DB) checkpointer(closing <-chan struct{}) {
+	rest := 100 * time.Millisecond
+	for wait := rest; ; {
+		select {
+		case <-closing:
+			return
+		case <-time.After(wait):
+		}
+		var busy, frames, copied int
+		err := db.ckpt.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+		switch {
+		case err == nil && frames > copied:
+			wait = 5 * time.Millisecond // readers held some frames back: soon again
+		case err == nil && frames > 0:
+			wait = 20 * time.Millisecond
+		default:
+			wait = rest
+		}
+	}
 }
 
 type sqliteDialect struct{}

@@ -47,6 +47,7 @@ type DB struct {
 	Engine Engine
 	write  *sql.DB
 	read   *sql.DB
+	ckpt   *sql.DB // SQLite: the checkpointer's connection
 	d      dialect
 	// Clock tells the time that transactions carry. Tests replace it.
 	Clock func() time.Time
@@ -83,6 +84,11 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", db.Location, err)
 	}
+	if db.ckpt != nil {
+		// Only now: the first connection has put a new database into WAL
+		// mode, which two connections opening at once could not both do.
+		db.Background(db.checkpointer)
+	}
 	return db, nil
 }
 
@@ -110,7 +116,7 @@ func (db *DB) Close() error {
 	if db.Engine == SQLite {
 		_, err := db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errList = append(errList, err)
-		errList = append(errList, db.read.Close())
+		errList = append(errList, db.read.Close(), db.ckpt.Close())
 	}
 	errList = append(errList, db.write.Close())
 	return errors.Join(errList...)
