@@ -59,6 +59,13 @@ func BenchmarkDirectory(b *testing.B) {
 		}
 		search(b, s, fmt.Sprintf("tidy=%d/", tidy))
 	}
+	if db.Engine == store.SQLite {
+		var size int64
+		if err := db.QueryRow(ctx, `SELECT SUM(pgsize) FROM dbstat WHERE name LIKE 'circle_search%'`).Scan(&size); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("the search index of %d circles takes %.1f MiB", n, float64(size)/(1<<20))
+	}
 }
 
 func search(b *testing.B, s *Service, prefix string) {
