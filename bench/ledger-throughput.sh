@@ -20,16 +20,17 @@ command -v wrk >/dev/null || apt_install wrk
 # opsps FILE NAME: the median ops/s of one sub-benchmark.
 opsps() { awk -v n="$2" '$1 ~ n {for (i = 2; i <= NF; i++) if ($(i+1) == "ops/s") print $i}' "$1" | median; }
 summary() { # FILE ENGINE
-	local single b1 b16 b64 g64 t64 per
+	local single b1 b16 b64 n64 g64 t64 per
 	single=$(opsps "$1" 'commit=single-row')
 	b1=$(opsps "$1" 'batched/callers=1-')
 	b16=$(opsps "$1" 'batched/callers=16-')
 	b64=$(opsps "$1" 'batched/callers=64-')
+	n64=$(opsps "$1" 'batched-without-keys/callers=64-')
 	g64=$(opsps "$1" 'grouped/callers=64-')
 	t64=$(opsps "$1" 'tx-each/callers=64-')
 	per=$(awk '$1 ~ "batched/callers=64-" {for (i = 2; i <= NF; i++) if ($(i+1) == "transfers/batch") print $i}' "$1" | median)
-	printf '%-10s single-row commits %6.0f/s | transfers batched: 1 caller %6.0f/s, 16 %6.0f/s, 64 %6.0f/s (%.2f× single-row; %.0f per batch) | 64 callers, a transaction each: group committed %6.0f/s, committed alone %6.0f/s\n' \
-		"$2" "$single" "$b1" "$b16" "$b64" "$(awk -v a="$b64" -v b="$single" 'BEGIN {print a/b}')" "$per" "$g64" "$t64"
+	printf '%-10s single-row commits %6.0f/s | batched, with keys: 1 caller %6.0f/s, 16 %6.0f/s, 64 %6.0f/s (%.2f× single-row; %.0f per batch) | 64 callers without keys: batched %6.0f/s, a transaction each group committed %6.0f/s, committed alone %6.0f/s\n' \
+		"$2" "$single" "$b1" "$b16" "$b64" "$(awk -v a="$b64" -v b="$single" 'BEGIN {print a/b}')" "$per" "$n64" "$g64" "$t64"
 }
 
 echo "== (a) in-process transfers, SQLite (a folder on disk)"
