@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -203,6 +204,48 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	res.Body.Close()
 	if wal.Available != 50_000+8_800-1_500 {
 		t.Fatalf("xiaomei's demo wallet holds %d, want %d", wal.Available, 50_000+8_800-1_500)
+	}
+	// The seed's circles: dawei (a man, credit 701) in the campus diary may
+	// tip but not post or comment, and is told why.
+	dawei, _ := json.Marshal(map[string]string{"handle": "dawei", "password": "quanzi-demo"})
+	res, err = http.Post(base+"/api/v1/sessions", "application/json", bytes.NewReader(dawei))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds struct{ Token string }
+	json.NewDecoder(res.Body).Decode(&ds)
+	res.Body.Close()
+	r, _ = http.NewRequest("GET", base+"/api/v1/circles/campus-diary", nil)
+	r.Header.Set("Authorization", "Bearer "+ds.Token)
+	res, err = http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diary struct {
+		Name string
+		Me   struct {
+			Role   string
+			Rights map[string]struct {
+				Allowed bool
+				Reason  string
+			}
+		}
+	}
+	json.NewDecoder(res.Body).Decode(&diary)
+	res.Body.Close()
+	if rt := diary.Me.Rights; diary.Me.Role != "member" || rt["post"].Allowed || !rt["tip"].Allowed || rt["comment"].Allowed ||
+		!strings.Contains(rt["comment"].Reason, "701") {
+		t.Fatalf("dawei in the demo campus diary: %+v", diary)
+	}
+	res, err = http.Get(base + "/api/v1/circles?q=" + url.QueryEscape("日记"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found struct{ Items []struct{ Slug string } }
+	json.NewDecoder(res.Body).Decode(&found)
+	res.Body.Close()
+	if len(found.Items) != 2 {
+		t.Fatalf("searching the demo directory for 日记 (diary): %+v", found)
 	}
 
 	// A login in flight when the signal comes still gets its answer.
