@@ -306,15 +306,13 @@ func (s *Service) VerificationQueue(ctx context.Context, reviewer User, status s
 	}
 	args := []any{status, p.Limit + 1}
 	where := `WHERE v.status = $1 `
-	if len(p.After) == 2 {
-		at, err := store.ParseMicros(p.After[0])
-		if err != nil {
-			return nil, "", err
-		}
+	at, key, ok, err := p.AfterTime()
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
 		where += `AND (v.created_at > $3 OR (v.created_at = $3 AND v.id > $4)) `
-		args = append(args, at, p.After[1])
-	} else if len(p.After) != 0 {
-		return nil, "", errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		args = append(args, at, key)
 	}
 	rows, err := s.db.Query(ctx, verificationSelect+where+`ORDER BY v.created_at, v.id LIMIT $2`, args...)
 	if err != nil {

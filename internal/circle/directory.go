@@ -257,7 +257,7 @@ func (s *Service) Search(ctx context.Context, q Query) ([]Listing, string, error
 	// the offset in it.
 	pass, offset := 0, 0
 	if len(q.Page.After) > 0 {
-		bad := errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		bad := store.BadCursor()
 		if len(q.Page.After) != 2 {
 			return nil, "", bad
 		}

@@ -281,15 +281,13 @@ func (s *Service) Requests(ctx context.Context, a Actor, ref, status string, p s
 	}
 	args := []any{v.ID, status, p.Limit + 1}
 	where := ""
-	if len(p.After) == 2 {
-		at, err := store.ParseMicros(p.After[0])
-		if err != nil {
-			return nil, "", err
-		}
+	at, key, ok, err := p.AfterTime()
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
 		where = ` AND (r.created_at > $4 OR (r.created_at = $4 AND r.id > $5))`
-		args = append(args, at, p.After[1])
-	} else if len(p.After) != 0 {
-		return nil, "", errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		args = append(args, at, key)
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+requestColumns+requestFrom+`WHERE r.circle_id = $1 AND r.status = $2`+where+`
 		ORDER BY r.created_at, r.id LIMIT $3`, args...)

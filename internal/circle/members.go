@@ -340,15 +340,13 @@ func (s *Service) Members(ctx context.Context, a Actor, ref string, p store.Page
 	}
 	args := []any{v.ID, p.Limit + 1}
 	where := ""
-	if len(p.After) == 2 {
-		at, err := store.ParseMicros(p.After[0])
-		if err != nil {
-			return nil, "", err
-		}
+	at, key, ok, err := p.AfterTime()
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
 		where = ` AND (m.joined_at > $3 OR (m.joined_at = $3 AND u.handle > $4))`
-		args = append(args, at, p.After[1])
-	} else if len(p.After) != 0 {
-		return nil, "", errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		args = append(args, at, key)
 	}
 	rows, err := s.db.Query(ctx, `SELECT u.handle, u.display_name, m.role, m.joined_at FROM circle_members m JOIN users u ON u.id = m.user_id
 		WHERE m.circle_id = $1`+where+` ORDER BY m.joined_at, u.handle LIMIT $2`, args...)

@@ -62,7 +62,7 @@ func ParsePage(cursor, limit string) (Page, error) {
 	if cursor == "" {
 		return p, nil
 	}
-	bad := errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+	bad := BadCursor()
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil || len(raw) > 1024 {
 		return p, bad
@@ -97,7 +97,25 @@ func Micros(t time.Time) string { return strconv.FormatInt(t.UnixMicro(), 10) }
 func ParseMicros(s string) (time.Time, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil {
-		return time.Time{}, errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		return time.Time{}, BadCursor()
 	}
 	return time.UnixMicro(n).UTC(), nil
+}
+
+// BadCursor is the refusal of a cursor this server did not make.
+func BadCursor() error {
+	return errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+}
+
+// AfterTime reads a cursor whose sort key is a time (see Micros) and a
+// tie-breaker, as most lists have: ok is false on the first page.
+func (p Page) AfterTime() (at time.Time, key string, ok bool, err error) {
+	switch len(p.After) {
+	case 0:
+		return time.Time{}, "", false, nil
+	case 2:
+		at, err := ParseMicros(p.After[0])
+		return at, p.After[1], err == nil, err
+	}
+	return time.Time{}, "", false, BadCursor()
 }

@@ -30,15 +30,13 @@ type Transaction struct {
 func (s *Service) History(ctx context.Context, userID string, p store.Page) ([]Transaction, string, error) {
 	args := []any{ledger.WalletID(userID), userID, p.Limit + 1}
 	where := ""
-	if len(p.After) == 2 {
-		at, err := store.ParseMicros(p.After[0])
-		if err != nil {
-			return nil, "", err
-		}
+	at, key, ok, err := p.AfterTime()
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
 		where = `AND (e.created_at < $4 OR (e.created_at = $4 AND e.id < $5))`
-		args = append(args, at, p.After[1])
-	} else if len(p.After) != 0 {
-		return nil, "", errs.E(errs.InvalidCursor, "The cursor is not one this server gave out; start again from the first page.")
+		args = append(args, at, key)
 	}
 	rows, err := s.db.Query(ctx, historySelect+`WHERE p.account_id = $1 `+where+historyGroup+`
 		ORDER BY e.created_at DESC, e.id DESC LIMIT $3`, args...)
