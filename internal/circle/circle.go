@@ -292,18 +292,26 @@ func input(a Actor, v *view) policy.Input {
 	if v.member() {
 		in.Member.TenureDays = days(v.joinedAt, time.Now())
 	}
-	if !a.Anonymous {
-		score := int64(credit.Min) // no score yet: the floor, until the credit part computes one
-		if a.Credit != nil {
-			score = int64(a.Credit.Score)
-		}
-		in.User = policy.User{ID: a.User.ID, Handle: a.User.Handle, Verified: forRules(a.Verified), CreditScore: score,
-			AccountAgeDays: days(a.User.CreatedAt, time.Now()), Roles: []string{string(a.User.Role)}}
-	}
-	if in.User.Verified == nil {
-		in.User.Verified = map[string]any{}
-	}
+	in.User = a.PolicyUser()
 	return in
+}
+
+// PolicyUser is the actor as rules see it (user.*): for circles here, and
+// for rollout segments.
+func (a Actor) PolicyUser() policy.User {
+	if a.Anonymous {
+		return policy.User{Verified: map[string]any{}}
+	}
+	score := int64(credit.Min) // no score yet: the floor, until the credit part computes one
+	if a.Credit != nil {
+		score = int64(a.Credit.Score)
+	}
+	verified := forRules(a.Verified)
+	if verified == nil {
+		verified = map[string]any{}
+	}
+	return policy.User{ID: a.User.ID, Handle: a.User.Handle, Verified: verified, CreditScore: score,
+		AccountAgeDays: days(a.User.CreatedAt, time.Now()), Roles: []string{string(a.User.Role)}}
 }
 
 // forRules gives rules the verified attributes in the types they declare:

@@ -1,0 +1,66 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/quanzi/quanzi/internal/rollout"
+)
+
+func (s *Server) flagRoutes() {
+	if s.Flags == nil {
+		return
+	}
+	s.add(route{Method: "GET", Path: "/api/v1/admin/flags", Tag: "rollout", Access: admin,
+		Summary: "Every feature flag.", Response: list[rollout.Flag]{}, handle: s.listFlags})
+	s.add(route{Method: "GET", Path: "/api/v1/admin/flags/{key}", Tag: "rollout", Access: admin,
+		Summary: "One feature flag.", Response: rollout.Flag{}, handle: s.getFlag})
+	s.add(route{Method: "PUT", Path: "/api/v1/admin/flags/{key}", Tag: "rollout", Access: admin,
+		Summary: "Create or replace a flag: enabled (the kill switch), percentage (0–100, sticky per user), allow and deny lists of handles, and a segment rule over user.*. Audited.",
+		Body:    rollout.Settings{}, Response: rollout.Flag{}, handle: s.putFlag})
+	s.add(route{Method: "GET", Path: "/api/v1/me/features", Tag: "rollout", Access: signedIn,
+		Summary: "Every flag as it applies to the caller.", Response: featuresResponse{}, handle: s.myFeatures})
+}
+
+type featuresResponse struct {
+	Features map[string]bool `json:"features"`
+}
+
+func (s *Server) listFlags(w http.ResponseWriter, r *http.Request) error {
+	flags, err := s.Flags.List(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(flags, ""))
+	return nil
+}
+
+func (s *Server) getFlag(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.Flags.Get(r.Context(), r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) putFlag(w http.ResponseWriter, r *http.Request) error {
+	var set rollout.Settings
+	if err := decode(w, r, &set); err != nil {
+		return err
+	}
+	f, err := s.Flags.Put(r.Context(), s.user(r).ID, r.PathValue("key"), set)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) myFeatures(w http.ResponseWriter, r *http.Request) error {
+	features, err := s.Flags.Features(r.Context(), s.signedInActor(r).PolicyUser())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, featuresResponse{Features: features})
+	return nil
+}

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+)
+
+func TestFlagsOverTheAPI(t *testing.T) {
+	e := newEnv(t)
+	boss := e.user("boss", account.RoleAdmin)
+	mei := e.user("mei", account.RoleUser)
+	wei := e.user("wei", account.RoleUser)
+	r := e.do(req{method: "PUT", path: "/api/v1/admin/flags/circles", token: boss,
+		body: map[string]any{"enabled": true, "percentage": 0, "allow": []string{"@Mei"}, "description": "the circles feature"}})
+	if r.status != 200 || r.json["key"] != "circles" || r.json["allow"].([]any)[0] != "mei" {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	if got := e.do(req{method: "GET", path: "/api/v1/me/features", token: mei}); got.json["features"].(map[string]any)["circles"] != true {
+		t.Fatalf("mei, on the allow list: %s", got.body)
+	}
+	if got := e.do(req{method: "GET", path: "/api/v1/me/features", token: wei}); got.json["features"].(map[string]any)["circles"] != false {
+		t.Fatalf("wei, at 0%%: %s", got.body)
+	}
+	// Bad input is refused and changes nothing.
+	for _, c := range []struct {
+		path string
+		body map[string]any
+		code string
+	}{
+		{"/api/v1/admin/flags/circles", map[string]any{"enabled": true, "percentage": 120}, "invalid"},
+		{"/api/v1/admin/flags/circles", map[string]any{"enabled": true, "segment": "user.credit_score >>= 1"}, "invalid_policy"},
+		{"/api/v1/admin/flags/Bad%20Key", map[string]any{"enabled": true}, "invalid"},
+	} {
+		wantProblem(t, e.do(req{method: "PUT", path: c.path, token: boss, body: c.body}), 422, c.code)
+	}
+	if got := e.do(req{method: "GET", path: "/api/v1/admin/flags/circles", token: boss}); got.json["percentage"] != float64(0) || got.json["enabled"] != true {
+		t.Fatalf("a refused change changed the flag: %s", got.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/admin/flags/nope", token: boss}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "PUT", path: "/api/v1/admin/flags/circles", token: mei, body: map[string]any{"enabled": false}}), 403, "forbidden")
+	if got := e.do(req{method: "GET", path: "/api/v1/admin/flags", token: boss}); len(got.json["items"].([]any)) != 1 {
+		t.Fatalf("list: %s", got.body)
+	}
+	var n int
+	e.db.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'flag.put'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d audit entries for one change", n)
+	}
+}

@@ -1,0 +1,321 @@
+// Package rollout is quanzi's feature flags for staged ("grayscale")
+// release. A flag is off for everyone until enabled (the kill switch);
+// once enabled, it is on for the handles in its allow list, off for those
+// in its deny list, and otherwise on for the users its segment rule admits
+// whose stable hash of (flag, user id) falls under its percentage. The
+// hash makes each user's answer sticky: raising the percentage only adds
+// users, and lowering it only removes them.
+package rollout
+
+import (
+	"context"
+	"encoding/json"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/audit"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Flag is one feature flag.
+type Flag struct {
+	Key         string    `json:"key"`
+	Description string    `json:"description"`
+	Enabled     bool      `json:"enabled"`    // false: off for everyone, whatever else says
+	Percentage  float64   `json:"percentage"` // 0–100, to two decimals
+	Allow       []string  `json:"allow"`      // handles always on
+	Deny        []string  `json:"deny"`       // handles always off (deny wins over allow)
+	Segment     string    `json:"segment"`    // a rule over user.*; empty: everyone
+	UpdatedAt   time.Time `json:"updated_at"`
+
+	rule        *policy.Rule
+	allow, deny map[string]bool
+	cutoff      uint64 // users whose bucket is below it are in
+}
+
+// Settings are what an admin sets on a flag; PUT replaces them all.
+type Settings struct {
+	Description string   `json:"description"`
+	Enabled     bool     `json:"enabled"`
+	Percentage  float64  `json:"percentage"`
+	Allow       []string `json:"allow"`
+	Deny        []string `json:"deny"`
+	Segment     string   `json:"segment"`
+}
+
+// Limits on flags.
+const (
+	MaxListed = 10_000 // handles in allow or deny
+	buckets   = 10_000 // a user's bucket is 0–9,999: percentages to 0.01
+	reload    = 2 * time.Second
+)
+
+// Service answers and changes flags. Answers come from memory, reloaded
+// from the database at most every two seconds (and at once after a change
+// made here), so a change reaches every node within that.
+type Service struct {
+	db *store.DB
+
+	mu     sync.Mutex
+	flags  map[string]*Flag
+	loaded time.Time
+}
+
+// New returns the flag service.
+func New(db *store.DB) *Service { return &Service{db: db} }
+
+// CheckKey says whether key can name a flag: 2 to 64 characters, lower
+// case letters, digits, "_", "-" and ".", starting with a letter.
+func CheckKey(key string) error {
+	ok := len(key) >= 2 && len(key) <= 64 && key[0] >= 'a' && key[0] <= 'z'
+	for i := 0; ok && i < len(key); i++ {
+		c := key[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+	}
+	if !ok {
+		return errs.Field("key", "A flag's key is 2 to 64 characters: lower-case letters, digits, \"_\", \"-\" and \".\", starting with a letter.")
+	}
+	return nil
+}
+
+// prepare checks settings and makes the flag they describe.
+func prepare(key string, set Settings) (*Flag, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	if math.IsNaN(set.Percentage) || set.Percentage < 0 || set.Percentage > 100 {
+		return nil, errs.Field("percentage", "The percentage is from 0 to 100; it is %v.", set.Percentage)
+	}
+	desc := strings.TrimSpace(set.Description)
+	if len([]rune(desc)) > 500 {
+		return nil, errs.Field("description", "The description may be at most 500 characters.")
+	}
+	f := &Flag{Key: key, Description: desc, Enabled: set.Enabled, Percentage: math.Round(set.Percentage*100) / 100,
+		Segment: strings.TrimSpace(set.Segment)}
+	var err error
+	if f.Allow, err = handles("allow", set.Allow); err != nil {
+		return nil, err
+	}
+	if f.Deny, err = handles("deny", set.Deny); err != nil {
+		return nil, err
+	}
+	if f.rule, err = policy.Compile(f.Segment); err != nil {
+		e := *errs.As(err)
+		e.Field = "segment"
+		return nil, &e
+	}
+	f.index()
+	return f, nil
+}
+
+// index builds what evaluation reads.
+func (f *Flag) index() {
+	f.allow, f.deny = map[string]bool{}, map[string]bool{}
+	for _, h := range f.Allow {
+		f.allow[h] = true
+	}
+	for _, h := range f.Deny {
+		f.deny[h] = true
+	}
+	f.cutoff = uint64(math.Round(f.Percentage * buckets / 100))
+}
+
+// handles normalises a list of handles, sorted and without repeats.
+func handles(field string, in []string) ([]string, error) {
+	if len(in) > MaxListed {
+		return nil, errs.Field(field, "A list holds at most %d handles.", MaxListed)
+	}
+	out := make([]string, 0, len(in))
+	for _, h := range in {
+		n, err := account.NormalizeHandle(h)
+		if err != nil {
+			return nil, errs.Field(field, "%q is not a handle.", truncate(h, 40))
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// Bucket is where a user falls for a flag, 0–9,999: a stable hash of the
+// flag's key and the user's id.
+func Bucket(key, userID string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	h.Write([]byte{0})
+	h.Write([]byte(userID))
+	// FNV's low bits mix poorly for similar inputs: finish with a mixer
+	// (MurmurHash3's) before taking the remainder.
+	x := h.Sum64()
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return x % buckets
+}
+
+// On says whether the flag is on for user.
+func (f *Flag) On(user policy.User) bool {
+	switch {
+	case !f.Enabled || f.deny[user.Handle]:
+		return false
+	case f.allow[user.Handle]:
+		return true
+	case user.ID == "" || Bucket(f.Key, user.ID) >= f.cutoff:
+		return false
+	}
+	return f.rule.Allows(policy.Input{User: user})
+}
+
+// Features returns every flag's answer for user.
+func (s *Service) Features(ctx context.Context, user policy.User) (map[string]bool, error) {
+	flags, err := s.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(flags))
+	for k, f := range flags {
+		out[k] = f.On(user)
+	}
+	return out, nil
+}
+
+// Enabled says whether the flag key is on for user; an unknown flag is off.
+func (s *Service) Enabled(ctx context.Context, key string, user policy.User) (bool, error) {
+	flags, err := s.current(ctx)
+	if err != nil {
+		return false, err
+	}
+	f := flags[key]
+	return f != nil && f.On(user), nil
+}
+
+// current returns the flags, reloading them if they are older than reload.
+func (s *Service) current(ctx context.Context) (map[string]*Flag, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flags != nil && time.Since(s.loaded) < reload {
+		return s.flags, nil
+	}
+	list, err := s.read(ctx, s.db)
+	if err != nil {
+		if s.flags != nil {
+			return s.flags, nil // keep answering from the last good load
+		}
+		return nil, err
+	}
+	s.flags = make(map[string]*Flag, len(list))
+	for _, f := range list {
+		s.flags[f.Key] = f
+	}
+	s.loaded = time.Now()
+	return s.flags, nil
+}
+
+func (s *Service) read(ctx context.Context, q store.Querier) ([]*Flag, error) {
+	rows, err := q.Query(ctx, `SELECT key, description, enabled, percentage, allow_list, deny_list, segment, updated_at
+		FROM feature_flags ORDER BY key`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Flag
+	for rows.Next() {
+		f := &Flag{}
+		var allow, deny string
+		if err := rows.Scan(&f.Key, &f.Description, &f.Enabled, &f.Percentage, &allow, &deny, &f.Segment, &f.UpdatedAt); err != nil {
+			return nil, err
+		}
+		json.Unmarshal([]byte(allow), &f.Allow)
+		json.Unmarshal([]byte(deny), &f.Deny)
+		// A stored segment that no longer compiles shuts the flag rather
+		// than opening it to everyone.
+		if f.rule, err = policy.Compile(f.Segment); err != nil {
+			f.rule, _ = policy.Compile("false")
+		}
+		f.index()
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// List returns every flag, by key.
+func (s *Service) List(ctx context.Context) ([]Flag, error) {
+	list, err := s.read(ctx, s.db)
+	out := make([]Flag, len(list))
+	for i, f := range list {
+		out[i] = *f
+	}
+	return out, err
+}
+
+// Get returns one flag.
+func (s *Service) Get(ctx context.Context, key string) (Flag, error) {
+	list, err := s.List(ctx)
+	if err != nil {
+		return Flag{}, err
+	}
+	for _, f := range list {
+		if f.Key == key {
+			return f, nil
+		}
+	}
+	return Flag{}, errs.E(errs.NotFound, "There is no flag %q.", truncate(key, 64))
+}
+
+// Put creates or replaces a flag, audited as actorID's change.
+func (s *Service) Put(ctx context.Context, actorID, key string, set Settings) (Flag, error) {
+	f, err := prepare(key, set)
+	if err != nil {
+		return Flag{}, err
+	}
+	allow, _ := json.Marshal(f.Allow)
+	deny, _ := json.Marshal(f.Deny)
+	var actor any
+	if actorID != "" {
+		actor = actorID
+	}
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		var before []*Flag
+		if all, err := s.read(ctx, tx); err == nil {
+			before = slices.DeleteFunc(all, func(x *Flag) bool { return x.Key != key })
+		}
+		f.UpdatedAt = tx.Now
+		_, err := tx.Exec(ctx, `INSERT INTO feature_flags (key, description, enabled, percentage, allow_list, deny_list, segment, updated_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+			ON CONFLICT (key) DO UPDATE SET description = excluded.description, enabled = excluded.enabled, percentage = excluded.percentage,
+			allow_list = excluded.allow_list, deny_list = excluded.deny_list, segment = excluded.segment,
+			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+			f.Key, f.Description, f.Enabled, f.Percentage, string(allow), string(deny), f.Segment, actor, tx.Now)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"after": f}
+		if len(before) == 1 {
+			detail["before"] = before[0]
+		}
+		tx.AfterCommit(s.forget)
+		return audit.Record(ctx, tx, actorID, "flag.put", "flag", f.Key, detail)
+	})
+	return *f, err
+}
+
+// forget drops the flags held in memory, so the next answer reloads them.
+func (s *Service) forget() {
+	s.mu.Lock()
+	s.flags = nil
+	s.mu.Unlock()
+}
+
+func truncate(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -1,0 +1,128 @@
+package rollout_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/store/storetest"
+)
+
+func user(i int) policy.User {
+	return policy.User{ID: fmt.Sprintf("01user%020d", i), Handle: fmt.Sprintf("user%d", i), Verified: map[string]any{}, CreditScore: 600}
+}
+
+// 100,000 synthetic users: the share at each stage is within ±1 point of
+// the percentage, and raising it never turns anyone off.
+func TestPercentagesAreAccurateAndOnlyAdd(t *testing.T) {
+	s := rollout.New(storetest.Open(t))
+	ctx := context.Background()
+	const n = 100_000
+	on := make([]bool, n)
+	for _, pct := range []float64{1, 5, 25, 50, 100} {
+		f, err := s.Put(ctx, "", "circles", rollout.Settings{Enabled: true, Percentage: pct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := 0
+		for i := range n {
+			now := f.On(user(i))
+			if on[i] && !now {
+				t.Fatalf("raising the percentage to %v turned user %d off", pct, i)
+			}
+			on[i] = now
+			if now {
+				count++
+			}
+		}
+		if share := 100 * float64(count) / n; math.Abs(share-pct) > 1 {
+			t.Errorf("at %v%%, %.2f%% of users are in", pct, share)
+		}
+	}
+}
+
+func TestListsSegmentAndKillSwitch(t *testing.T) {
+	s := rollout.New(storetest.Open(t))
+	ctx := context.Background()
+	rich, poor := user(1), user(2)
+	rich.CreditScore = 800
+	f, err := s.Put(ctx, "", "tips", rollout.Settings{Enabled: true, Percentage: 100, Segment: "user.credit_score >= 750",
+		Allow: []string{"@USER2"}, Deny: []string{"user3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.On(rich) || !f.On(poor) || f.On(user(3)) || f.On(user(4)) {
+		t.Fatalf("segment, allow (user2) and deny (user3): %v %v %v %v", f.On(rich), f.On(poor), f.On(user(3)), f.On(user(4)))
+	}
+	// Deny wins over allow; the kill switch over everything.
+	f, _ = s.Put(ctx, "", "tips", rollout.Settings{Enabled: true, Percentage: 100, Allow: []string{"user2"}, Deny: []string{"user2"}})
+	if f.On(poor) {
+		t.Fatal("deny did not win over allow")
+	}
+	f, _ = s.Put(ctx, "", "tips", rollout.Settings{Enabled: false, Percentage: 100, Allow: []string{"user1"}})
+	if f.On(rich) {
+		t.Fatal("a disabled flag is on")
+	}
+	// The service answers from the stored flags.
+	if on, err := s.Enabled(ctx, "tips", rich); err != nil || on {
+		t.Fatalf("Enabled after the kill switch: %v %v", on, err)
+	}
+	if on, _ := s.Enabled(ctx, "nope", rich); on {
+		t.Fatal("an unknown flag is on")
+	}
+}
+
+func TestBadFlagsAreRefusedAndWriteNothing(t *testing.T) {
+	db := storetest.Open(t)
+	s := rollout.New(db)
+	ctx := context.Background()
+	for _, c := range []struct {
+		key  string
+		set  rollout.Settings
+		code errs.Code
+	}{
+		{"ok", rollout.Settings{Percentage: 101}, errs.Invalid},
+		{"ok", rollout.Settings{Percentage: -1}, errs.Invalid},
+		{"ok", rollout.Settings{Percentage: math.NaN()}, errs.Invalid},
+		{"ok", rollout.Settings{Segment: "user.credit_score >="}, policy.CodeInvalid},
+		{"ok", rollout.Settings{Segment: "usr.x"}, policy.CodeInvalid},
+		{"Bad Key", rollout.Settings{}, errs.Invalid},
+		{"x", rollout.Settings{}, errs.Invalid},
+		{"ok", rollout.Settings{Allow: []string{"not a handle"}}, errs.Invalid},
+	} {
+		if _, err := s.Put(ctx, "", c.key, c.set); !errs.Is(err, c.code) {
+			t.Errorf("%q %+v: %v, want %s", c.key, c.set, err, c.code)
+		}
+	}
+	if list, err := s.List(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("refused flags were written: %v %v", list, err)
+	}
+}
+
+func BenchmarkOn(b *testing.B) {
+	s := rollout.New(storetest.Open(b))
+	ctx := context.Background()
+	pct, _ := s.Put(ctx, "", "pct", rollout.Settings{Enabled: true, Percentage: 50})
+	seg, _ := s.Put(ctx, "", "seg", rollout.Settings{Enabled: true, Percentage: 100, Segment: `user.credit_score >= 500 && user.account_age_days >= 0`})
+	u := user(7)
+	users := make([]policy.User, 1024)
+	for i := range users {
+		users[i] = user(i)
+	}
+	b.Run("percentage", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			pct.On(users[i&1023])
+		}
+	})
+	b.Run("percentage+segment", func(b *testing.B) {
+		for b.Loop() {
+			if !seg.On(u) {
+				b.Fatal("off")
+			}
+		}
+	})
+}
