@@ -59,6 +59,7 @@ var adminCommands = []struct{ name, summary string }{
 	{"settle-withdrawal", "record that a withdrawal was paid out: --id W"},
 	{"reverse-withdrawal", "record that a payout failed, returning the hold: --id W --reason R"},
 	{"tidy-search", "merge the circle search index now (the server does a share every ten minutes): [--steps N]"},
+	{"flags", "feature flags: list, set, pause, resume (quanzi admin flags --help)"},
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,6 +79,9 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	task, rest := args[0], args[1:]
+	if task == "flags" {
+		return runAdminFlags(ctx, rest, stdout, stderr)
+	}
 	var summary string
 	for _, c := range adminCommands {
 		if c.name == task {

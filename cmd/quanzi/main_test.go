@@ -119,6 +119,24 @@ func TestAdminTasksAndEnvironment(t *testing.T) {
 	if err != nil || !strings.Contains(out, "tidied the circle search index (3 steps)") {
 		t.Fatalf("tidy-search: %v %s", err, out)
 	}
+	out, _, err = runCLI(t, append([]string{"admin", "flags", "set", "--key", "circles", "--enabled", "--percentage", "25", "--allow", "ops, boss"}, args...)...)
+	if err != nil || !strings.Contains(out, "circles") || !strings.Contains(out, "25%") {
+		t.Fatalf("flags set: %v %s", err, out)
+	}
+	out, _, err = runCLI(t, append([]string{"admin", "flags", "pause", "--key", "circles"}, args...)...)
+	if err != nil || !strings.Contains(out, "on, paused") {
+		t.Fatalf("flags pause: %v %s", err, out)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "flags", "pause", "--key", "nope"}, args...)...); err == nil || !strings.Contains(message(err), "no flag") {
+		t.Fatalf("pausing a flag that does not exist: %v", err)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "flags", "set", "--key", "circles", "--percentage", "101"}, args...)...); err == nil || !strings.Contains(message(err), "0 to 100") {
+		t.Fatalf("a percentage over 100: %v", err)
+	}
+	out, _, err = runCLI(t, append([]string{"admin", "flags", "list"}, args...)...)
+	if err != nil || !strings.Contains(out, "KEY") || !strings.Contains(out, "on, paused") {
+		t.Fatalf("flags list: %v %s", err, out)
+	}
 	out, _, err = runCLI(t, append([]string{"migrate", "--dry-run"}, args...)...)
 	if err != nil || !strings.Contains(out, "schema version") || strings.Contains(out, "would apply") {
 		t.Fatalf("migrate on an up-to-date database: %v %s", err, out)

@@ -17,6 +17,14 @@ func (s *Server) flagRoutes() {
 	s.add(route{Method: "PUT", Path: "/api/v1/admin/flags/{key}", Tag: "rollout", Access: admin,
 		Summary: "Create or replace a flag: enabled (the kill switch), percentage (0–100, sticky per user), allow and deny lists of handles, and a segment rule over user.*. Audited.",
 		Body:    rollout.Settings{}, Response: rollout.Flag{}, handle: s.putFlag})
+	for _, paused := range []bool{true, false} {
+		verb, summary := "pause", "Pause a flag's staged release where it stands (audited)."
+		if !paused {
+			verb, summary = "resume", "Let a paused flag's stages go on (audited)."
+		}
+		s.add(route{Method: "POST", Path: "/api/v1/admin/flags/{key}/" + verb, Tag: "rollout", Access: admin,
+			Summary: summary, Response: rollout.Flag{}, handle: s.pauseFlag(paused)})
+	}
 	s.add(route{Method: "GET", Path: "/api/v1/me/features", Tag: "rollout", Access: signedIn,
 		Summary: "Every flag as it applies to the caller.", Response: featuresResponse{}, handle: s.myFeatures})
 }
@@ -54,6 +62,17 @@ func (s *Server) putFlag(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, f)
 	return nil
+}
+
+func (s *Server) pauseFlag(paused bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := s.Flags.SetPaused(r.Context(), s.user(r).ID, r.PathValue("key"), paused)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, f)
+		return nil
+	}
 }
 
 func (s *Server) myFeatures(w http.ResponseWriter, r *http.Request) error {

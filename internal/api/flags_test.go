@@ -42,6 +42,10 @@ func TestFlagsOverTheAPI(t *testing.T) {
 	if got := e.do(req{method: "GET", path: "/api/v1/admin/flags", token: boss}); len(got.json["items"].([]any)) != 1 {
 		t.Fatalf("list: %s", got.body)
 	}
+	if got := e.do(req{method: "POST", path: "/api/v1/admin/flags/circles/pause", token: boss}); got.status != 200 || got.json["paused_at"] == nil {
+		t.Fatalf("pause: %d %s", got.status, got.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/flags/nope/pause", token: boss}), 404, "not_found")
 	var n int
 	e.db.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'flag.put'`).Scan(&n)
 	if n != 1 {

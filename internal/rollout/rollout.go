@@ -10,6 +10,7 @@ package rollout
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"math"
 	"slices"
@@ -26,21 +27,32 @@ import (
 
 // Flag is one feature flag.
 type Flag struct {
-	Key         string    `json:"key"`
-	Description string    `json:"description"`
-	Enabled     bool      `json:"enabled"`    // false: off for everyone, whatever else says
-	Percentage  float64   `json:"percentage"` // 0–100, to two decimals
-	Allow       []string  `json:"allow"`      // handles always on
-	Deny        []string  `json:"deny"`       // handles always off (deny wins over allow)
-	Segment     string    `json:"segment"`    // a rule over user.*; empty: everyone
-	UpdatedAt   time.Time `json:"updated_at"`
+	Key         string   `json:"key"`
+	Description string   `json:"description"`
+	Enabled     bool     `json:"enabled"`    // false: off for everyone, whatever else says
+	Percentage  float64  `json:"percentage"` // 0–100, to two decimals
+	Allow       []string `json:"allow"`      // handles always on
+	Deny        []string `json:"deny"`       // handles always off (deny wins over allow)
+	Segment     string   `json:"segment"`    // a rule over user.*; empty: everyone
+	// Stages raise (or lower) the percentage at set times; before the
+	// first, Percentage holds. A paused flag stays at the stage it had
+	// reached when it was paused.
+	Stages    []Stage    `json:"stages"`
+	PausedAt  *time.Time `json:"paused_at,omitempty"`
+	UpdatedAt time.Time  `json:"updated_at"`
 
 	rule        *policy.Rule
 	allow, deny map[string]bool
-	cutoff      uint64 // users whose bucket is below it are in
 }
 
-// Settings are what an admin sets on a flag; PUT replaces them all.
+// Stage is a step of a staged release: from At on, Percentage.
+type Stage struct {
+	At         time.Time `json:"at"`
+	Percentage float64   `json:"percentage"`
+}
+
+// Settings are what an admin sets on a flag; PUT replaces them all (a
+// pause stays until resumed).
 type Settings struct {
 	Description string   `json:"description"`
 	Enabled     bool     `json:"enabled"`
@@ -48,7 +60,11 @@ type Settings struct {
 	Allow       []string `json:"allow"`
 	Deny        []string `json:"deny"`
 	Segment     string   `json:"segment"`
+	Stages      []Stage  `json:"stages"`
 }
+
+// MaxStages bounds a flag's schedule.
+const MaxStages = 20
 
 // Limits on flags.
 const (
@@ -90,15 +106,33 @@ func prepare(key string, set Settings) (*Flag, error) {
 	if err := CheckKey(key); err != nil {
 		return nil, err
 	}
-	if math.IsNaN(set.Percentage) || set.Percentage < 0 || set.Percentage > 100 {
-		return nil, errs.Field("percentage", "The percentage is from 0 to 100; it is %v.", set.Percentage)
+	if err := checkPercentage("percentage", set.Percentage); err != nil {
+		return nil, err
+	}
+	if len(set.Stages) > MaxStages {
+		return nil, errs.Field("stages", "A schedule has at most %d stages.", MaxStages)
+	}
+	for i, st := range set.Stages {
+		if err := checkPercentage(fmt.Sprintf("stages[%d].percentage", i), st.Percentage); err != nil {
+			return nil, err
+		}
+		if st.At.IsZero() {
+			return nil, errs.Field(fmt.Sprintf("stages[%d].at", i), "Each stage needs a time (at).")
+		}
+		if i > 0 && !st.At.After(set.Stages[i-1].At) {
+			return nil, errs.Field(fmt.Sprintf("stages[%d].at", i), "Stages must be in time order: stage %d starts at %s, not after stage %d at %s.",
+				i+1, st.At.UTC().Format(time.RFC3339), i, set.Stages[i-1].At.UTC().Format(time.RFC3339))
+		}
 	}
 	desc := strings.TrimSpace(set.Description)
 	if len([]rune(desc)) > 500 {
 		return nil, errs.Field("description", "The description may be at most 500 characters.")
 	}
 	f := &Flag{Key: key, Description: desc, Enabled: set.Enabled, Percentage: math.Round(set.Percentage*100) / 100,
-		Segment: strings.TrimSpace(set.Segment)}
+		Segment: strings.TrimSpace(set.Segment), Stages: []Stage{}}
+	for _, st := range set.Stages {
+		f.Stages = append(f.Stages, Stage{At: st.At.UTC().Truncate(time.Microsecond), Percentage: math.Round(st.Percentage*100) / 100})
+	}
 	var err error
 	if f.Allow, err = handles("allow", set.Allow); err != nil {
 		return nil, err
@@ -115,6 +149,13 @@ func prepare(key string, set Settings) (*Flag, error) {
 	return f, nil
 }
 
+func checkPercentage(field string, p float64) error {
+	if math.IsNaN(p) || p < 0 || p > 100 {
+		return errs.Field(field, "A percentage is from 0 to 100; it is %v.", p)
+	}
+	return nil
+}
+
 // index builds what evaluation reads.
 func (f *Flag) index() {
 	f.allow, f.deny = map[string]bool{}, map[string]bool{}
@@ -124,7 +165,22 @@ func (f *Flag) index() {
 	for _, h := range f.Deny {
 		f.deny[h] = true
 	}
-	f.cutoff = uint64(math.Round(f.Percentage * buckets / 100))
+}
+
+// PercentageAt is the share of users the flag is on for at t: the latest
+// stage begun by t (or by the pause, if earlier), else Percentage.
+func (f *Flag) PercentageAt(t time.Time) float64 {
+	if f.PausedAt != nil && f.PausedAt.Before(t) {
+		t = *f.PausedAt
+	}
+	p := f.Percentage
+	for _, st := range f.Stages {
+		if st.At.After(t) {
+			break
+		}
+		p = st.Percentage
+	}
+	return p
 }
 
 // handles normalises a list of handles, sorted and without repeats.
@@ -167,7 +223,7 @@ func (f *Flag) On(user policy.User) bool {
 		return false
 	case f.allow[user.Handle]:
 		return true
-	case user.ID == "" || Bucket(f.Key, user.ID) >= f.cutoff:
+	case user.ID == "" || Bucket(f.Key, user.ID) >= uint64(math.Round(f.PercentageAt(time.Now())*buckets/100)):
 		return false
 	}
 	return f.rule.Allows(policy.Input{User: user})
@@ -219,7 +275,7 @@ func (s *Service) current(ctx context.Context) (map[string]*Flag, error) {
 }
 
 func (s *Service) read(ctx context.Context, q store.Querier) ([]*Flag, error) {
-	rows, err := q.Query(ctx, `SELECT key, description, enabled, percentage, allow_list, deny_list, segment, updated_at
+	rows, err := q.Query(ctx, `SELECT key, description, enabled, percentage, allow_list, deny_list, segment, stages, paused_at, updated_at
 		FROM feature_flags ORDER BY key`)
 	if err != nil {
 		return nil, err
@@ -228,12 +284,13 @@ func (s *Service) read(ctx context.Context, q store.Querier) ([]*Flag, error) {
 	var out []*Flag
 	for rows.Next() {
 		f := &Flag{}
-		var allow, deny string
-		if err := rows.Scan(&f.Key, &f.Description, &f.Enabled, &f.Percentage, &allow, &deny, &f.Segment, &f.UpdatedAt); err != nil {
+		var allow, deny, stages string
+		if err := rows.Scan(&f.Key, &f.Description, &f.Enabled, &f.Percentage, &allow, &deny, &f.Segment, &stages, &f.PausedAt, &f.UpdatedAt); err != nil {
 			return nil, err
 		}
 		json.Unmarshal([]byte(allow), &f.Allow)
 		json.Unmarshal([]byte(deny), &f.Deny)
+		json.Unmarshal([]byte(stages), &f.Stages)
 		// A stored segment that no longer compiles shuts the flag rather
 		// than opening it to everyone.
 		if f.rule, err = policy.Compile(f.Segment); err != nil {
@@ -256,17 +313,52 @@ func (s *Service) List(ctx context.Context) ([]Flag, error) {
 }
 
 // Get returns one flag.
-func (s *Service) Get(ctx context.Context, key string) (Flag, error) {
-	list, err := s.List(ctx)
+func (s *Service) Get(ctx context.Context, key string) (Flag, error) { return s.one(ctx, s.db, key) }
+
+func (s *Service) one(ctx context.Context, q store.Querier, key string) (Flag, error) {
+	list, err := s.read(ctx, q)
 	if err != nil {
 		return Flag{}, err
 	}
 	for _, f := range list {
 		if f.Key == key {
-			return f, nil
+			return *f, nil
 		}
 	}
 	return Flag{}, errs.E(errs.NotFound, "There is no flag %q.", truncate(key, 64))
+}
+
+// SetPaused pauses a flag's schedule where it stands, or resumes it (from
+// wherever its stages have got to by then); audited as actorID's change.
+func (s *Service) SetPaused(ctx context.Context, actorID, key string, paused bool) (Flag, error) {
+	var f Flag
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if f, err = s.one(ctx, tx, key); err != nil {
+			return err
+		}
+		var at any
+		f.PausedAt = nil
+		if paused {
+			t := tx.Now
+			at, f.PausedAt = t, &t
+		}
+		var actor any
+		if actorID != "" {
+			actor = actorID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE feature_flags SET paused_at = $1, updated_by = $2, updated_at = $3 WHERE key = $4`, at, actor, tx.Now, key); err != nil {
+			return err
+		}
+		f.UpdatedAt = tx.Now
+		tx.AfterCommit(s.forget)
+		action := "flag.resume"
+		if paused {
+			action = "flag.pause"
+		}
+		return audit.Record(ctx, tx, actorID, action, "flag", key, map[string]any{"percentage_now": f.PercentageAt(tx.Now)})
+	})
+	return f, err
 }
 
 // Put creates or replaces a flag, audited as actorID's change.
@@ -277,28 +369,29 @@ func (s *Service) Put(ctx context.Context, actorID, key string, set Settings) (F
 	}
 	allow, _ := json.Marshal(f.Allow)
 	deny, _ := json.Marshal(f.Deny)
+	stages, _ := json.Marshal(f.Stages)
 	var actor any
 	if actorID != "" {
 		actor = actorID
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		var before []*Flag
-		if all, err := s.read(ctx, tx); err == nil {
-			before = slices.DeleteFunc(all, func(x *Flag) bool { return x.Key != key })
+		before, err := s.one(ctx, tx, key)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return err
 		}
-		f.UpdatedAt = tx.Now
-		_, err := tx.Exec(ctx, `INSERT INTO feature_flags (key, description, enabled, percentage, allow_list, deny_list, segment, updated_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+		f.UpdatedAt, f.PausedAt = tx.Now, before.PausedAt
+		_, err = tx.Exec(ctx, `INSERT INTO feature_flags (key, description, enabled, percentage, allow_list, deny_list, segment, stages, updated_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 			ON CONFLICT (key) DO UPDATE SET description = excluded.description, enabled = excluded.enabled, percentage = excluded.percentage,
-			allow_list = excluded.allow_list, deny_list = excluded.deny_list, segment = excluded.segment,
+			allow_list = excluded.allow_list, deny_list = excluded.deny_list, segment = excluded.segment, stages = excluded.stages,
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			f.Key, f.Description, f.Enabled, f.Percentage, string(allow), string(deny), f.Segment, actor, tx.Now)
+			f.Key, f.Description, f.Enabled, f.Percentage, string(allow), string(deny), f.Segment, string(stages), actor, tx.Now)
 		if err != nil {
 			return err
 		}
 		detail := map[string]any{"after": f}
-		if len(before) == 1 {
-			detail["before"] = before[0]
+		if before.Key != "" {
+			detail["before"] = before
 		}
 		tx.AfterCommit(s.forget)
 		return audit.Record(ctx, tx, actorID, "flag.put", "flag", f.Key, detail)

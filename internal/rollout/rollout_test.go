@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/policy"
@@ -125,4 +127,39 @@ func BenchmarkOn(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestStagesAdvanceUntilPaused(t *testing.T) {
+	s := rollout.New(storetest.Open(t))
+	ctx := context.Background()
+	now := time.Now()
+	f, err := s.Put(ctx, "", "circles", rollout.Settings{Enabled: true, Percentage: 1, Stages: []rollout.Stage{
+		{At: now.Add(-time.Hour), Percentage: 5}, {At: now.Add(time.Hour), Percentage: 25}, {At: now.Add(2 * time.Hour), Percentage: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for at, want := range map[time.Duration]float64{-2 * time.Hour: 1, 0: 5, 90 * time.Minute: 25, 3 * time.Hour: 100} {
+		if got := f.PercentageAt(now.Add(at)); got != want {
+			t.Errorf("at now%+v: %v%%, want %v%%", at, got, want)
+		}
+	}
+	f, err = s.SetPaused(ctx, "", "circles", true)
+	if err != nil || f.PercentageAt(now.Add(3*time.Hour)) != 5 {
+		t.Fatalf("paused at the 5%% stage: %v %v", f.PercentageAt(now.Add(3*time.Hour)), err)
+	}
+	// A new PUT keeps the pause; resuming lets the schedule go on.
+	if f, _ = s.Put(ctx, "", "circles", rollout.Settings{Enabled: true, Stages: f.Stages}); f.PausedAt == nil {
+		t.Fatal("a PUT lifted the pause")
+	}
+	if f, _ = s.SetPaused(ctx, "", "circles", false); f.PercentageAt(now.Add(3*time.Hour)) != 100 {
+		t.Fatalf("resumed: %v", f.PercentageAt(now.Add(3*time.Hour)))
+	}
+	if _, err := s.SetPaused(ctx, "", "nope", true); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("pausing a flag that does not exist: %v", err)
+	}
+	_, err = s.Put(ctx, "", "circles", rollout.Settings{Enabled: true, Stages: []rollout.Stage{
+		{At: now.Add(time.Hour), Percentage: 5}, {At: now, Percentage: 25}}})
+	if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "time order") {
+		t.Fatalf("stages out of order: %v", err)
+	}
 }

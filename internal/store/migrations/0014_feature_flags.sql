@@ -10,6 +10,8 @@ CREATE TABLE feature_flags (
     allow_list  TEXT NOT NULL DEFAULT '[]',      -- JSON array of handles
     deny_list   TEXT NOT NULL DEFAULT '[]',
     segment     TEXT NOT NULL DEFAULT '',        -- a policy expression over user.*; empty: everyone
+    stages      TEXT NOT NULL DEFAULT '[]',      -- JSON [{at, percentage}], in time order: the percentage from each moment on
+    paused_at   BIGINT,                          -- stages stop advancing from this moment
     updated_by  TEXT REFERENCES users (id),
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL
