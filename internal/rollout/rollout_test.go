@@ -41,9 +41,11 @@ func TestPercentagesAreAccurateAndOnlyAdd(t *testing.T) {
 				count++
 			}
 		}
-		if share := 100 * float64(count) / n; math.Abs(share-pct) > 1 {
+		share := 100 * float64(count) / n
+		if math.Abs(share-pct) > 1 {
 			t.Errorf("at %v%%, %.2f%% of users are in", pct, share)
 		}
+		t.Logf("at %v%%: %.2f%% of %d users", pct, share, n)
 	}
 }
 
