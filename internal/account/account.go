@@ -107,7 +107,7 @@ func NormalizeHandle(h string) (string, error) {
 		return "", errs.Field("handle", "A handle is required.")
 	}
 	if n := utf8.RuneCountInString(h); n < MinHandleLen || n > MaxHandleLen {
-		return "", errs.Field("handle", "A handle must be %d to %d characters long; %q has %d.", MinHandleLen, MaxHandleLen, truncate(h, 40), n)
+		return "", errs.Field("handle", "A handle must be %d to %d characters long; %q has %d.", MinHandleLen, MaxHandleLen, errs.Clip(h, 40), n)
 	}
 	for i, r := range h {
 		ok := r >= 'a' && r <= 'z' || r == '_' || r >= '0' && r <= '9'
@@ -133,13 +133,6 @@ func CheckDisplayName(name string) (string, error) {
 		}
 	}
 	return name, nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 // NewUser is what registration needs.
@@ -237,7 +230,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 func (s *Service) UserByHandle(ctx context.Context, q store.Querier, handle string) (User, error) {
 	h, err := NormalizeHandle(handle)
 	if err != nil {
-		return User{}, errs.E(errs.NotFound, "There is no user @%s.", truncate(handle, 40))
+		return User{}, errs.E(errs.NotFound, "There is no user @%s.", errs.Clip(handle, 40))
 	}
 	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE handle = $1`, h))
 	if err == store.ErrNoRows {

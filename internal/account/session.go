@@ -78,7 +78,7 @@ type LoginRequest struct {
 func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session, error) {
 	handle, herr := NormalizeHandle(req.Handle)
 	if herr != nil {
-		handle = "invalid:" + truncate(strings.ToLower(req.Handle), 40)
+		handle = "invalid:" + errs.Clip(strings.ToLower(req.Handle), 40)
 	}
 	// A missing or oversized password is still a wrong password: the
 	// answer must not tell a guesser anything about the account.
@@ -127,7 +127,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session,
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		sess = Session{User: u, TokenHash: tokenHash, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(min(s.cfg.SessionIdle, s.cfg.SessionMaxAge))}
 		if _, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, client_addr, user_agent)
-			VALUES ($1, $2, $3, $3, $4, $5, $6)`, tokenHash, u.ID, tx.Now, tx.Now.Add(s.cfg.SessionMaxAge), req.Client, truncate(req.UserAgent, 200)); err != nil {
+			VALUES ($1, $2, $3, $3, $4, $5, $6)`, tokenHash, u.ID, tx.Now, tx.Now.Add(s.cfg.SessionMaxAge), req.Client, errs.Clip(req.UserAgent, 200)); err != nil {
 			return err
 		}
 		if newHash != "" {

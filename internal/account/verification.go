@@ -108,7 +108,7 @@ func parseValue(kind string, raw json.RawMessage, now time.Time) (string, error)
 		}
 		return strconv.FormatInt(num, 10), nil
 	}
-	return "", errs.Field("kind", "The kind must be one of %s; %q is not.", strings.Join(Kinds, ", "), truncate(kind, 40))
+	return "", errs.Field("kind", "The kind must be one of %s; %q is not.", strings.Join(Kinds, ", "), errs.Clip(kind, 40))
 }
 
 // typedValue turns a stored value back into its JSON type.
@@ -190,7 +190,7 @@ func (s *Service) Verification(ctx context.Context, q store.Querier, id string) 
 		return Verification{}, err
 	}
 	if len(vs) == 0 {
-		return Verification{}, errs.E(errs.NotFound, "There is no verification %q.", truncate(id, 40))
+		return Verification{}, errs.E(errs.NotFound, "There is no verification %q.", errs.Clip(id, 40))
 	}
 	return vs[0], nil
 }
@@ -406,7 +406,7 @@ func (s *Service) Withdraw(ctx context.Context, user User, id string) (Verificat
 		if n, _ := res.RowsAffected(); n == 0 {
 			cur, err := s.Verification(ctx, tx, id)
 			if err != nil || cur.User != user.Handle {
-				return errs.E(errs.NotFound, "You have no claim %q.", truncate(id, 40))
+				return errs.E(errs.NotFound, "You have no claim %q.", errs.Clip(id, 40))
 			}
 			return errs.E(CodeAlreadyDecided, "This claim is %s and can no longer be withdrawn.", cur.Status)
 		}
@@ -438,7 +438,7 @@ func (s *Service) decide(ctx context.Context, reviewer User, id, from, to string
 		var userID, kind, status string
 		err := tx.QueryRow(ctx, `SELECT user_id, kind, status FROM verifications WHERE id = $1`, id).Scan(&userID, &kind, &status)
 		if err == store.ErrNoRows {
-			return errs.E(errs.NotFound, "There is no verification %q.", truncate(id, 40))
+			return errs.E(errs.NotFound, "There is no verification %q.", errs.Clip(id, 40))
 		}
 		if err != nil {
 			return err

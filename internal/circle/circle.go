@@ -188,7 +188,7 @@ func (v *view) member() bool { return rank[v.role] >= rank[RoleMember] }
 // notFound is the one answer for a circle that does not exist and for one
 // the actor may not know of: the same code and the same words.
 func notFound(ref string) error {
-	return errs.E(errs.NotFound, "There is no circle %q.", truncate(ref, 60))
+	return errs.E(errs.NotFound, "There is no circle %q.", errs.Clip(ref, 60))
 }
 
 // load finds a circle by id or slug as actor may see it. A closed or
@@ -622,7 +622,7 @@ func apply(c *Circle, set Settings) error {
 	}
 	if set.Visibility != nil {
 		if *set.Visibility != Open && *set.Visibility != Closed {
-			return errs.Field("visibility", "A circle is open (found in the directory) or closed (invitation only), not %q.", truncate(*set.Visibility, 20))
+			return errs.Field("visibility", "A circle is open (found in the directory) or closed (invitation only), not %q.", errs.Clip(*set.Visibility, 20))
 		}
 		c.Visibility = *set.Visibility
 	}
@@ -631,7 +631,7 @@ func apply(c *Circle, set Settings) error {
 		case ReviewNone, ReviewMedia, ReviewAll:
 			c.Review = *set.Review
 		default:
-			return errs.Field("review", "Review is none, media (posts with pictures wait for a reviewer) or all, not %q.", truncate(*set.Review, 20))
+			return errs.Field("review", "Review is none, media (posts with pictures wait for a reviewer) or all, not %q.", errs.Clip(*set.Review, 20))
 		}
 	}
 	if set.JoinApproval != nil {
@@ -706,14 +706,7 @@ func checkCategory(ctx context.Context, q store.Querier, key string) error {
 		return err
 	}
 	if n == 0 {
-		return &errs.Error{Code: CodeUnknownCategory, Field: "category", Message: "There is no category " + truncate(key, 30) + "; GET /api/v1/circle-categories lists them."}
+		return &errs.Error{Code: CodeUnknownCategory, Field: "category", Message: "There is no category " + errs.Clip(key, 30) + "; GET /api/v1/circle-categories lists them."}
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

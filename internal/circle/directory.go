@@ -251,7 +251,7 @@ func (s *Service) Search(ctx context.Context, q Query) ([]Listing, string, error
 	case sort == "relevance" && len(terms) == 0:
 		return nil, "", errs.Field("sort", "Sorting by relevance needs a search (q).")
 	case sort != "relevance" && sort != "members" && sort != "new" && sort != "trending":
-		return nil, "", errs.Field("sort", "Sort by relevance, members, new or trending, not %q.", truncate(sort, 20))
+		return nil, "", errs.Field("sort", "Sort by relevance, members, new or trending, not %q.", errs.Clip(sort, 20))
 	}
 	// The cursor is where to go on: the pass (0: names, 1: the rest) and
 	// the offset in it.

@@ -277,7 +277,7 @@ func (s *Service) Requests(ctx context.Context, a Actor, ref, status string, p s
 	switch status {
 	case "pending", "approved", "denied", "withdrawn":
 	default:
-		return nil, "", errs.Field("status", "The status is pending, approved, denied or withdrawn, not %q.", truncate(status, 20))
+		return nil, "", errs.Field("status", "The status is pending, approved, denied or withdrawn, not %q.", errs.Clip(status, 20))
 	}
 	args := []any{v.ID, status, p.Limit + 1}
 	where := ""
@@ -358,7 +358,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, ref string, d Decision) (
 			seen[id] = true
 			r, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+requestFrom+`WHERE r.id = $1 AND r.circle_id = $2`, id, v.ID))
 			if err == store.ErrNoRows {
-				return errs.E(errs.NotFound, "There is no join request %q in %s.", truncate(id, 40), v.Name)
+				return errs.E(errs.NotFound, "There is no join request %q in %s.", errs.Clip(id, 40), v.Name)
 			}
 			if err != nil {
 				return err

@@ -195,7 +195,7 @@ func dropMember(ctx context.Context, tx *store.Tx, circleID, userID string) (boo
 func target(ctx context.Context, tx *store.Tx, v *view, handle string) (account.User, string, error) {
 	h, err := account.NormalizeHandle(handle)
 	if err != nil {
-		return account.User{}, "", errs.E(errs.NotFound, "@%s is not a member of %s.", truncate(handle, 40), v.Name)
+		return account.User{}, "", errs.E(errs.NotFound, "@%s is not a member of %s.", errs.Clip(handle, 40), v.Name)
 	}
 	var u account.User
 	var role string
@@ -264,7 +264,7 @@ func (s *Service) SetRole(ctx context.Context, a Actor, ref, handle, role string
 		case RoleOwner:
 			return errs.Field("role", "Ownership is handed over with POST /api/v1/circles/{id}/owner, not by a role change.")
 		default:
-			return errs.Field("role", "A role is member, moderator or admin, not %q.", truncate(role, 20))
+			return errs.Field("role", "A role is member, moderator or admin, not %q.", errs.Clip(role, 20))
 		}
 		u, current, err := target(ctx, tx, v, handle)
 		if err != nil {
@@ -439,7 +439,7 @@ func (s *Service) Ban(ctx context.Context, a Actor, ref string, br BanRequest) (
 func (s *Service) ban(ctx context.Context, tx *store.Tx, a Actor, v *view, handle, reason string, until *time.Time, out *Ban) error {
 	h, err := account.NormalizeHandle(handle)
 	if err != nil {
-		return errs.Field("handle", "There is no user @%s.", truncate(handle, 40))
+		return errs.Field("handle", "There is no user @%s.", errs.Clip(handle, 40))
 	}
 	var uid string
 	if err := tx.QueryRow(ctx, `SELECT id FROM users WHERE handle = $1`, h).Scan(&uid); err == store.ErrNoRows {
@@ -492,7 +492,7 @@ func (s *Service) Unban(ctx context.Context, a Actor, ref, handle string) error 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.NotFound, "@%s is not banned from %s.", truncate(handle, 40), v.Name)
+			return errs.E(errs.NotFound, "@%s is not banned from %s.", errs.Clip(handle, 40), v.Name)
 		}
 		return audit.Record(ctx, tx, a.User.ID, "circle.unban", "circle", v.ID, map[string]any{"user": h})
 	})

@@ -47,7 +47,7 @@ func (s *Service) PreviewRule(ctx context.Context, accounts *account.Service, a 
 		return Preview{}, errs.E(errs.Unauthenticated, "Sign in to preview a rule.")
 	}
 	if !action.Valid() {
-		return Preview{}, errs.Field("action", "The action is one of join, view, post, comment, tip and invite, not %q.", truncate(string(action), 20))
+		return Preview{}, errs.Field("action", "The action is one of join, view, post, comment, tip and invite, not %q.", errs.Clip(string(action), 20))
 	}
 	rule = strings.TrimSpace(rule)
 	compiled, err := policy.Compile(rule)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Code is a stable, machine-readable error code. Clients may switch on it,
@@ -103,4 +104,13 @@ func As(err error) *Error {
 		return e
 	}
 	return &Error{Code: Internal, Message: "Something went wrong on our side.", Err: err}
+}
+
+// Clip shortens text from a client to n characters (with "…") for quoting
+// in a message.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }

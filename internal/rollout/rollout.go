@@ -192,7 +192,7 @@ func handles(field string, in []string) ([]string, error) {
 	for _, h := range in {
 		n, err := account.NormalizeHandle(h)
 		if err != nil {
-			return nil, errs.Field(field, "%q is not a handle.", truncate(h, 40))
+			return nil, errs.Field(field, "%q is not a handle.", errs.Clip(h, 40))
 		}
 		out = append(out, n)
 	}
@@ -325,7 +325,7 @@ func (s *Service) one(ctx context.Context, q store.Querier, key string) (Flag, e
 			return *f, nil
 		}
 	}
-	return Flag{}, errs.E(errs.NotFound, "There is no flag %q.", truncate(key, 64))
+	return Flag{}, errs.E(errs.NotFound, "There is no flag %q.", errs.Clip(key, 64))
 }
 
 // SetPaused pauses a flag's schedule where it stands, or resumes it (from
@@ -404,11 +404,4 @@ func (s *Service) forget() {
 	s.mu.Lock()
 	s.flags = nil
 	s.mu.Unlock()
-}
-
-func truncate(s string, n int) string {
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

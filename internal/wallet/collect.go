@@ -101,7 +101,7 @@ func (s *Service) PaymentRequestByRef(ctx context.Context, q store.Querier, ref 
 	err := q.QueryRow(ctx, requestSelect+`WHERE r.id = $1 OR r.code = $1`, ref).
 		Scan(&pr.ID, &pr.Code, &pr.Payee, &payeeID, &pr.Amount, &pr.Currency, &pr.Memo, &pr.SingleUse, &pr.Status, &pr.ExpiresAt, &pr.CreatedAt, &pr.Payments)
 	if err == store.ErrNoRows {
-		return pr, "", errs.E(errs.NotFound, "There is no payment request %q.", truncate(ref, 40))
+		return pr, "", errs.E(errs.NotFound, "There is no payment request %q.", errs.Clip(ref, 40))
 	}
 	if err != nil {
 		return pr, "", err
@@ -166,7 +166,7 @@ func (s *Service) CancelRequest(ctx context.Context, payee account.User, ref str
 			return err
 		}
 		if payeeID != payee.ID {
-			return errs.E(errs.NotFound, "There is no payment request %q of yours.", truncate(ref, 40))
+			return errs.E(errs.NotFound, "There is no payment request %q of yours.", errs.Clip(ref, 40))
 		}
 		res, err := tx.Exec(ctx, `UPDATE payment_requests SET status = 'cancelled', updated_at = $1 WHERE id = $2 AND status = 'open'`, tx.Now, pr.ID)
 		if err != nil {

@@ -77,7 +77,7 @@ func CheckAmount(amount, max int64) error {
 func CheckCurrency(c string) error {
 	if c != "" && c != ledger.Currency {
 		return &errs.Error{Code: CodeCurrencyMismatch, Field: "currency",
-			Message: "Wallets hold " + ledger.Currency + "; " + truncate(c, 10) + " is not accepted."}
+			Message: "Wallets hold " + ledger.Currency + "; " + errs.Clip(c, 10) + " is not accepted."}
 	}
 	return nil
 }
@@ -88,13 +88,6 @@ func checkMemo(memo string) (string, error) {
 		return "", errs.Field("memo", "The memo must be text of at most %d characters.", maxMemo)
 	}
 	return memo, nil
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 // Transfer is money sent from one user to another.
@@ -154,7 +147,7 @@ func checkTransfer(req TransferRequest) (string, error) {
 }
 
 func noRecipient(handle string) error {
-	return &errs.Error{Code: CodeRecipient, Field: "to", Message: "There is no user @" + truncate(strings.TrimPrefix(strings.TrimSpace(handle), "@"), 40) + " to pay."}
+	return &errs.Error{Code: CodeRecipient, Field: "to", Message: "There is no user @" + errs.Clip(strings.TrimPrefix(strings.TrimSpace(handle), "@"), 40) + " to pay."}
 }
 
 // send books a transfer between two users whose accounts are known.

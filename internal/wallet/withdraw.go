@@ -142,7 +142,7 @@ func (s *Service) withdrawal(ctx context.Context, q store.Querier, id string) (W
 		FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.id = $1`, id).
 		Scan(&w.ID, &w.User, &userID, &w.Amount, &w.Currency, &w.Destination, &w.Status, &w.Reason, &w.CreatedAt, &w.UpdatedAt)
 	if err == store.ErrNoRows {
-		return w, "", errs.E(errs.NotFound, "There is no withdrawal %q.", truncate(id, 40))
+		return w, "", errs.E(errs.NotFound, "There is no withdrawal %q.", errs.Clip(id, 40))
 	}
 	return w, userID, err
 }
