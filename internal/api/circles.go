@@ -14,7 +14,8 @@ func (s *Server) circleRoutes() {
 		return
 	}
 	add := func(method, path, summary string, acc access, body, resp any, status int, h handlerFunc, query ...param) {
-		s.add(route{Method: method, Path: path, Tag: "circles", Access: acc, Summary: summary, Body: body, Response: resp, Status: status, Query: query, handle: h})
+		s.add(route{Method: method, Path: path, Tag: "circles", Access: acc, Summary: summary, Body: body, Response: resp, Status: status, Query: query,
+			handle: s.released("circles", h)})
 	}
 	add("GET", "/api/v1/circle-categories", "The category catalogue, in order, with the number of open circles in each.",
 		public, nil, list[circle.Category]{}, 0, s.circleCategories)
@@ -70,6 +71,24 @@ func (s *Server) circleRoutes() {
 		signedIn, nil, list[circle.Ban]{}, 0, s.listBans)
 	add("DELETE", "/api/v1/circles/{id}/bans/{handle}", "Lift a ban (moderators).",
 		signedIn, nil, nil, http.StatusNoContent, s.unban)
+}
+
+// released serves h only to callers for whom the feature flag key is on
+// (404 feature_unavailable otherwise); without a flag service, always.
+func (s *Server) released(key string, h handlerFunc) handlerFunc {
+	if s.Flags == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := s.actor(r)
+		if err != nil {
+			return err
+		}
+		if err := s.Flags.Require(r.Context(), key, a.PolicyUser()); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
 }
 
 // actor is the caller of a route that anyone may call: signed in if the

@@ -46,6 +46,17 @@ func TestFlagsOverTheAPI(t *testing.T) {
 		t.Fatalf("pause: %d %s", got.status, got.body)
 	}
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/flags/nope/pause", token: boss}), 404, "not_found")
+	// The circles feature follows its flag: mei (allowed) has it, wei (at
+	// 0%) and the signed-out do not — on every circle path.
+	e.do(req{method: "POST", path: "/api/v1/admin/flags/circles/resume", token: boss})
+	if got := e.do(req{method: "GET", path: "/api/v1/circles", token: mei}); got.status != 200 {
+		t.Fatalf("mei, released: %d %s", got.status, got.body)
+	}
+	for _, tok := range []string{wei, ""} {
+		for _, p := range []string{"/api/v1/circles", "/api/v1/circles/anything", "/api/v1/circle-categories"} {
+			wantProblem(t, e.do(req{method: "GET", path: p, token: tok}), 404, "feature_unavailable")
+		}
+	}
 	var n int
 	e.db.QueryRow(t.Context(), `SELECT COUNT(*) FROM audit_log WHERE action = 'flag.put'`).Scan(&n)
 	if n != 1 {

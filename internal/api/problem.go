@@ -13,6 +13,7 @@ import (
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
 
@@ -76,7 +77,9 @@ var codes = map[errs.Code]codeInfo{
 	circle.CodeArchived:        {409, "Circle archived"},
 
 	policy.CodeInvalid: {422, "Invalid policy"},
-	policy.CodeDenied:  {403, "Not allowed by the circle's rules"},
+
+	rollout.CodeUnavailable: {404, "Feature not available"},
+	policy.CodeDenied:       {403, "Not allowed by the circle's rules"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

@@ -11,7 +11,6 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
-	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -97,11 +96,6 @@ func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets 
 		return false, err
 	}
 	if err := seedCircles(ctx, db, accounts, circles, users); err != nil {
-		return false, err
-	}
-	// The circles feature, released to everyone in the demo.
-	if _, err := rollout.New(db).Put(ctx, "", "circles", rollout.Settings{Enabled: true, Percentage: 100,
-		Description: "Circles: communities with rules, released in stages"}); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -63,6 +63,23 @@ type Settings struct {
 	Stages      []Stage  `json:"stages"`
 }
 
+// CodeUnavailable is the answer to a request for a feature that is not
+// released to the caller (yet).
+const CodeUnavailable errs.Code = "feature_unavailable"
+
+// Require returns nil if the flag key is on for user, and otherwise the
+// refusal to give: the feature is not released to them.
+func (s *Service) Require(ctx context.Context, key string, user policy.User) error {
+	on, err := s.Enabled(ctx, key, user)
+	if err != nil || on {
+		return err
+	}
+	if user.ID == "" {
+		return errs.E(CodeUnavailable, "%s is not open to everyone yet; sign in: you may be among those who have it.", strings.ToUpper(key[:1])+key[1:])
+	}
+	return errs.E(CodeUnavailable, "%s is not available to you yet: it is being released to users in stages.", strings.ToUpper(key[:1])+key[1:])
+}
+
 // MaxStages bounds a flag's schedule.
 const MaxStages = 20
 
@@ -223,8 +240,10 @@ func (f *Flag) On(user policy.User) bool {
 		return false
 	case f.allow[user.Handle]:
 		return true
-	case user.ID == "" || Bucket(f.Key, user.ID) >= uint64(math.Round(f.PercentageAt(time.Now())*buckets/100)):
-		return false
+	}
+	cutoff := uint64(math.Round(f.PercentageAt(time.Now()) * buckets / 100))
+	if cutoff < buckets && (user.ID == "" || Bucket(f.Key, user.ID) >= cutoff) {
+		return false // at 100% everyone is in, the signed-out too
 	}
 	return f.rule.Allows(policy.Input{User: user})
 }
