@@ -60,6 +60,7 @@ var adminCommands = []struct{ name, summary string }{
 	{"reverse-withdrawal", "record that a payout failed, returning the hold: --id W --reason R"},
 	{"tidy-search", "merge the circle search index now (the server does a share every ten minutes): [--steps N]"},
 	{"flags", "feature flags: list, set, pause, resume (quanzi admin flags --help)"},
+	{"credit", "recompute credit scores: credit recompute --all | --handle H"},
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -79,8 +80,11 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	task, rest := args[0], args[1:]
-	if task == "flags" {
+	switch task {
+	case "flags":
 		return runAdminFlags(ctx, rest, stdout, stderr)
+	case "credit":
+		return runAdminCredit(ctx, rest, stdout, stderr)
 	}
 	var summary string
 	for _, c := range adminCommands {

@@ -137,6 +137,13 @@ func TestAdminTasksAndEnvironment(t *testing.T) {
 	if err != nil || !strings.Contains(out, "KEY") || !strings.Contains(out, "on, paused") {
 		t.Fatalf("flags list: %v %s", err, out)
 	}
+	out, _, err = runCLI(t, append([]string{"admin", "credit", "recompute", "--all"}, args...)...)
+	if err != nil || !strings.Contains(out, "credit scores recomputed: 2 changed") {
+		t.Fatalf("credit recompute --all: %v %s", err, out)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "credit", "recompute"}, args...)...); !errors.Is(err, errUsage) {
+		t.Fatalf("credit recompute without --all or --handle: %v", err)
+	}
 	out, _, err = runCLI(t, append([]string{"migrate", "--dry-run"}, args...)...)
 	if err != nil || !strings.Contains(out, "schema version") || strings.Contains(out, "would apply") {
 		t.Fatalf("migrate on an up-to-date database: %v %s", err, out)

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/quanzi/quanzi/internal/credit"
 	"github.com/quanzi/quanzi/internal/rollout"
 )
 
@@ -25,6 +26,9 @@ func (s *Server) flagRoutes() {
 		s.add(route{Method: "POST", Path: "/api/v1/admin/flags/{key}/" + verb, Tag: "rollout", Access: admin,
 			Summary: summary, Response: rollout.Flag{}, handle: s.pauseFlag(paused)})
 	}
+	s.add(route{Method: "GET", Path: "/api/v1/me/credit", Tag: "credit", Access: signedIn,
+		Summary:  "The caller's credit score, recomputed now: each factor with its points, and what would raise it (an imported score, if any, is the score).",
+		Response: credit.Report{}, handle: s.myCredit})
 	s.add(route{Method: "GET", Path: "/api/v1/me/features", Tag: "rollout", Access: signedIn,
 		Summary: "Every flag as it applies to the caller.", Response: featuresResponse{}, handle: s.myFeatures})
 }
@@ -73,6 +77,15 @@ func (s *Server) pauseFlag(paused bool) handlerFunc {
 		writeJSON(w, http.StatusOK, f)
 		return nil
 	}
+}
+
+func (s *Server) myCredit(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.Accounts.CreditReport(r.Context(), s.user(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
 }
 
 func (s *Server) myFeatures(w http.ResponseWriter, r *http.Request) error {

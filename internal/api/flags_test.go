@@ -63,3 +63,36 @@ func TestFlagsOverTheAPI(t *testing.T) {
 		t.Fatalf("%d audit entries for one change", n)
 	}
 }
+
+func TestCreditIsComputedAndExplained(t *testing.T) {
+	e := newEnv(t)
+	boss := e.user("boss", account.RoleAdmin)
+	mei := e.user("mei", account.RoleUser)
+	e.user("lei", account.RoleUser)
+	e.verify("mei", map[string]any{"identity_level": 2}, 0)
+	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 50_000}})
+	e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: map[string]any{"to": "lei", "amount": 1_000}})
+	r := e.do(req{method: "GET", path: "/api/v1/me/credit", token: mei})
+	factors, _ := r.json["factors"].([]any)
+	if r.status != 200 || r.json["source"] != "computed" || len(factors) != 5 {
+		t.Fatalf("credit: %d %s", r.status, r.body)
+	}
+	// 350, identity level 2 (93), two payments, ¥510 moved, a clean record (140).
+	if s := r.json["score"].(float64); s < 350+93+140 || s > 700 {
+		t.Fatalf("score %v: %s", s, r.body)
+	}
+	if identity := factors[0].(map[string]any); identity["points"] != float64(93) || identity["raise"] != "Verify your identity to level 3." {
+		t.Fatalf("identity factor: %v", identity)
+	}
+	// It is the score rules see: on /me too.
+	if me := e.do(req{method: "GET", path: "/api/v1/me", token: mei}); me.json["credit_score"].(map[string]any)["score"] != r.json["score"] {
+		t.Fatalf("/me says %v, /me/credit %v", me.json["credit_score"], r.json["score"])
+	}
+	// An imported score is the score, shown with its source; the computed
+	// one is still explained beside it.
+	e.do(req{method: "PUT", path: "/api/v1/admin/users/mei/credit", token: boss, body: map[string]any{"score": 812, "source": "bureau", "reason": "test"}})
+	r = e.do(req{method: "GET", path: "/api/v1/me/credit", token: mei})
+	if r.json["score"] != float64(812) || r.json["source"] != "external:bureau" || r.json["computed"].(float64) >= 812 {
+		t.Fatalf("after an import: %s", r.body)
+	}
+}
