@@ -117,6 +117,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go janitor(ctx, log, accounts, idem, wallets, circles)
+	go creditWorker(ctx, log, accounts)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
 	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
@@ -170,6 +171,26 @@ func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, i
 		}
 		if err := circles.Tidy(ctx, 100); err != nil {
 			log.Warn("tidying the circle search index", "error", err)
+		}
+	}
+}
+
+// creditWorker recomputes, every 30 seconds, the credit scores whose
+// inputs changed (account.RecomputeChangedCredit). Several nodes may run
+// it: a score computed twice is the same score.
+func creditWorker(ctx context.Context, log *slog.Logger, accounts *account.Service) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := accounts.RecomputeChangedCredit(ctx); err != nil {
+			log.Warn("recomputing changed credit scores", "error", err)
+		} else if n > 0 {
+			log.Info("recomputed changed credit scores", "changed", n)
 		}
 	}
 }

@@ -25,6 +25,18 @@ func NewID(now time.Time) string {
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("store: the system random source failed: " + err.Error())
 	}
+	return encodeID(b)
+}
+
+// FirstID returns the smallest id NewID can make at t: every id made at t
+// or later sorts at or after it.
+func FirstID(t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(max(t.UnixMilli(), 0))<<16)
+	return encodeID(b)
+}
+
+func encodeID(b [16]byte) string {
 	// 128 bits in 26 base32 digits: the first digit carries 3 bits.
 	var out [26]byte
 	hi := binary.BigEndian.Uint64(b[:8])

@@ -3,6 +3,7 @@ package store
 import (
 	"math/bits"
 	"testing"
+	"time"
 )
 
 func TestChunksCoverEveryRowInPowersOfTwo(t *testing.T) {
@@ -44,6 +45,19 @@ func TestRebindDropsNumbersOnlyWhenInOrder(t *testing.T) {
 	} {
 		if got := rebindNumbered(in); got != want {
 			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFirstIDSortsBeforeEveryLaterID(t *testing.T) {
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	first := FirstID(at)
+	for range 1000 {
+		if id := NewID(at); id < first {
+			t.Fatalf("%s sorts before FirstID %s", id, first)
+		}
+		if id := NewID(at.Add(-time.Millisecond)); id >= first {
+			t.Fatalf("an id of the millisecond before, %s, sorts at or after FirstID %s", id, first)
 		}
 	}
 }
