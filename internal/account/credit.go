@@ -147,7 +147,8 @@ func (s *Service) CreditReport(ctx context.Context, u User) (credit.Report, erro
 	if stored != nil {
 		r.Score, r.Source, r.UpdatedAt = stored.Score, stored.Source, stored.UpdatedAt
 	}
-	return r, nil
+	r.History, err = credit.History(ctx, s.db, u.ID, 10)
+	return r, err
 }
 
 // creditLag is how far back each pass of RecomputeChangedCredit looks

@@ -95,6 +95,9 @@ func TestCreditIsComputedAndExplained(t *testing.T) {
 	if r.json["score"] != float64(812) || r.json["source"] != "external:bureau" || r.json["computed"].(float64) >= 812 {
 		t.Fatalf("after an import: %s", r.body)
 	}
+	if h, _ := r.json["history"].([]any); len(h) != 2 || h[0].(map[string]any)["source"] != "external:bureau" || h[1].(map[string]any)["source"] != "computed" {
+		t.Fatalf("history, newest first: %v", r.json["history"])
+	}
 }
 
 // Scores follow their inputs without being asked: a pass of the credit

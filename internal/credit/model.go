@@ -107,6 +107,33 @@ type Report struct {
 	Computed  int       `json:"computed"`
 	Factors   []Factor  `json:"factors"`
 	UpdatedAt time.Time `json:"updated_at"`
+	History   []Change  `json:"history"` // the latest changes, newest first
+}
+
+// Change is one change of a stored score.
+type Change struct {
+	Score  int       `json:"score"`
+	Source string    `json:"source"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// History returns a user's latest n score changes, newest first.
+func History(ctx context.Context, q store.Querier, userID string, n int) ([]Change, error) {
+	rows, err := q.Query(ctx, `SELECT score, source, reason, at FROM credit_score_history WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, userID, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Change{}
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.Score, &c.Source, &c.Reason, &c.At); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // Person is whom a score is for.
