@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -140,21 +140,8 @@ type acked struct {
 
 func post(t *testing.T, url, token, key, body string) (int, []byte) {
 	t.Helper()
-	r, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	r.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		r.Header.Set("Authorization", "Bearer "+token)
-	}
-	if key != "" {
-		r.Header.Set("Idempotency-Key", key)
-	}
-	res, err := http.DefaultClient.Do(r)
-	if err != nil {
-		return 0, nil
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	code, b, _ := newCaller(context.Background(), url, 1).call("POST", "", token, key, json.RawMessage(body))
+	return code, b
 }
 
 // TestAcknowledgedTransfersSurviveKill9 drives transfers with idempotency

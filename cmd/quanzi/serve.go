@@ -148,14 +148,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 // search index, every ten minutes. Several nodes may run it at once: each
 // task is idempotent.
 func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, idem *idempotency.Store, wallets *wallet.Service, circles *circle.Service) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, 10*time.Minute, func() {
 		if n, err := accounts.PurgeExpired(ctx); err != nil {
 			log.Warn("purging expired sessions", "error", err)
 		} else if n > 0 {
@@ -172,25 +165,32 @@ func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, i
 		if err := circles.Tidy(ctx, 100); err != nil {
 			log.Warn("tidying the circle search index", "error", err)
 		}
-	}
+	})
 }
 
 // creditWorker recomputes, every 30 seconds, the credit scores whose
 // inputs changed (account.RecomputeChangedCredit). Several nodes may run
 // it: a score computed twice is the same score.
 func creditWorker(ctx context.Context, log *slog.Logger, accounts *account.Service) {
-	t := time.NewTicker(30 * time.Second)
+	every(ctx, 30*time.Second, func() {
+		if n, err := accounts.RecomputeChangedCredit(ctx); err != nil {
+			log.Warn("recomputing changed credit scores", "error", err)
+		} else if n > 0 {
+			log.Info("recomputed changed credit scores", "changed", n)
+		}
+	})
+}
+
+// every runs fn at each tick of period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		if n, err := accounts.RecomputeChangedCredit(ctx); err != nil {
-			log.Warn("recomputing changed credit scores", "error", err)
-		} else if n > 0 {
-			log.Info("recomputed changed credit scores", "changed", n)
+			fn()
 		}
 	}
 }
