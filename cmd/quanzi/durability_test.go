@@ -33,7 +33,7 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	stop := make(chan struct{})
 	wg := untilStopped(4, stop, func(w, i int) bool {
 		handle := fmt.Sprintf("k%d_%d", w, i)
-		code, _ := post(t, base+"/api/v1/users", "", "", `{"handle":"`+handle+`","password":"durable-pw"}`)
+		code, _ := postJSON(t, base+"/api/v1/users", "", "", `{"handle":"`+handle+`","password":"durable-pw"}`)
 		if code == 0 {
 			return false // the server is gone
 		}
@@ -138,7 +138,7 @@ type acked struct {
 	response         []byte
 }
 
-func post(t *testing.T, url, token, key, body string) (int, []byte) {
+func postJSON(t *testing.T, url, token, key, body string) (int, []byte) {
 	t.Helper()
 	code, b, _ := newCaller(context.Background(), url, 1).call("POST", "", token, key, json.RawMessage(body))
 	return code, b
@@ -162,14 +162,14 @@ func TestAcknowledgedTransfersSurviveKill9(t *testing.T) {
 	tokens := make([]string, users)
 	for i := range users {
 		h := fmt.Sprintf("payer%d", i)
-		if code, b := post(t, base+"/api/v1/users", "", "", `{"handle":"`+h+`","password":"durable-pw"}`); code != 201 {
+		if code, b := postJSON(t, base+"/api/v1/users", "", "", `{"handle":"`+h+`","password":"durable-pw"}`); code != 201 {
 			t.Fatalf("register: %d %s", code, b)
 		}
-		_, b := post(t, base+"/api/v1/sessions", "", "", `{"handle":"`+h+`","password":"durable-pw"}`)
+		_, b := postJSON(t, base+"/api/v1/sessions", "", "", `{"handle":"`+h+`","password":"durable-pw"}`)
 		var s struct{ Token string }
 		json.Unmarshal(b, &s)
 		tokens[i] = s.Token
-		if code, b := post(t, base+"/api/v1/wallet/topups", s.Token, "fund-"+h, fmt.Sprintf(`{"amount":%d}`, funds)); code != 201 {
+		if code, b := postJSON(t, base+"/api/v1/wallet/topups", s.Token, "fund-"+h, fmt.Sprintf(`{"amount":%d}`, funds)); code != 201 {
 			t.Fatalf("top-up: %d %s", code, b)
 		}
 	}
@@ -180,7 +180,7 @@ func TestAcknowledgedTransfersSurviveKill9(t *testing.T) {
 	wg := untilStopped(users, stop, func(w, i int) bool {
 		key := fmt.Sprintf("t-%d-%d", w, i)
 		body := fmt.Sprintf(`{"to":"payer%d","amount":%d,"memo":"load %d"}`, (w+1)%users, 1+i%97, i)
-		code, resp := post(t, base+"/api/v1/transfers", tokens[w], key, body)
+		code, resp := postJSON(t, base+"/api/v1/transfers", tokens[w], key, body)
 		if code == 0 {
 			return false // the server is gone
 		}
@@ -222,7 +222,7 @@ func TestAcknowledgedTransfersSurviveKill9(t *testing.T) {
 		t.Fatalf("after the crash the wallets hold %d; %d came in", got, users*funds)
 	}
 	for _, a := range done {
-		code, resp := post(t, base2+"/api/v1/transfers", a.token, a.key, a.body)
+		code, resp := postJSON(t, base2+"/api/v1/transfers", a.token, a.key, a.body)
 		if code != 201 || string(resp) != string(a.response) {
 			t.Fatalf("replaying acknowledged %s after the crash: %d %s; first answer %s", a.key, code, resp, a.response)
 		}

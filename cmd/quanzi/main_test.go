@@ -227,8 +227,10 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	var wal struct{ Available int64 }
 	json.NewDecoder(res.Body).Decode(&wal)
 	res.Body.Close()
-	if wal.Available != 50_000+8_800-1_500 {
-		t.Fatalf("xiaomei's demo wallet holds %d, want %d", wal.Available, 50_000+8_800-1_500)
+	// Transfers in and out, then tips on her campus diary posts from dawei
+	// (¥5.20) and, anonymously, lina (¥10.00).
+	if want := int64(50_000 + 8_800 - 1_500 + 520 + 1_000); wal.Available != want {
+		t.Fatalf("xiaomei's demo wallet holds %d, want %d", wal.Available, want)
 	}
 	// The seed's circles: dawei (a man, credit 701) in the campus diary may
 	// tip but not post or comment, and is told why.
@@ -261,6 +263,25 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	if rt := diary.Me.Rights; diary.Me.Role != "member" || rt["post"].Allowed || !rt["tip"].Allowed || rt["comment"].Allowed ||
 		!strings.Contains(rt["comment"].Reason, "701") {
 		t.Fatalf("dawei in the demo campus diary: %+v", diary)
+	}
+	// The diary's feed: xiaomei's posts, the first with its comments, likes
+	// and dawei's tip.
+	res, err = http.Get(base + "/api/v1/circles/campus-diary/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var feed struct {
+		Items []struct {
+			Author   struct{ Handle string }
+			Comments int
+			Likes    int
+			Tips     struct{ Count int }
+		}
+	}
+	json.NewDecoder(res.Body).Decode(&feed)
+	res.Body.Close()
+	if len(feed.Items) != 2 || feed.Items[1].Author.Handle != "xiaomei" || feed.Items[1].Comments != 2 || feed.Items[1].Likes != 3 || feed.Items[1].Tips.Count != 1 {
+		t.Fatalf("the demo campus diary's feed: %+v", feed)
 	}
 	res, err = http.Get(base + "/api/v1/circles?q=" + url.QueryEscape("日记"))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/demo"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -83,6 +84,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	if err != nil {
 		return err
 	}
+	if err := db.LoadSecrets(ctx); err != nil {
+		return fmt.Errorf("loading the server's secrets: %w", err)
+	}
 	log.Info("database ready", "engine", db.Engine, "location", db.Location, "schema", st.Latest, "migrated", len(st.Applied))
 
 	cfg := account.DefaultConfig
@@ -91,8 +95,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	idem := idempotency.New(db)
 	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
 	circles := circle.New(db)
+	posts := post.New(db, circles, accounts, wallets)
 	if c.demo {
-		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles)
+		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles, posts)
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
 		}
@@ -103,7 +108,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)

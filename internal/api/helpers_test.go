@@ -15,6 +15,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
@@ -54,8 +55,9 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
+	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallet.New(db, accounts, wallet.NewSandbox(db)), Circles: circle.New(db), Flags: rollout.New(db)})
+		Wallet: wallets, Circles: circles, Posts: post.New(db, circles, accounts, wallets), Flags: rollout.New(db)})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)

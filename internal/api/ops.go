@@ -20,6 +20,7 @@ func (s *Server) addRoutes() {
 	s.collectRoutes()
 	s.statementRoutes()
 	s.circleRoutes()
+	s.postRoutes()
 	s.flagRoutes()
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -54,6 +55,22 @@ var codes = map[errs.Code]codeInfo{
 
 	ledger.CodeInsufficientFunds: {422, "Insufficient funds"},
 	ledger.CodeAlreadyReversed:   {409, "Already reversed"},
+
+	post.CodeEmpty:        {422, "Empty post"},
+	post.CodeTooLong:      {422, "Text too long"},
+	post.CodeTooManyMedia: {422, "Too many pictures"},
+	post.CodeMedia:        {422, "Picture not found"},
+	post.CodeMediaInUse:   {409, "Picture already used"},
+	post.CodeEditWindow:   {409, "Edit window closed"},
+	post.CodeInReview:     {409, "Post in review"},
+	post.CodeAlreadyLiked: {409, "Already liked"},
+	post.CodeNotLiked:     {409, "Not liked"},
+	post.CodeReplyDepth:   {422, "Reply too deep"},
+	post.CodeOwnPost:      {422, "Own post"},
+	post.CodeTipRange:     {422, "Tip out of range"},
+	post.CodeTipCap:       {422, "Daily tip cap reached"},
+	post.CodeTooManyPins:  {409, "Too many pinned posts"},
+	post.CodeBlocked:      {403, "Blocked"},
 
 	wallet.CodeCurrencyMismatch:   {422, "Currency mismatch"},
 	wallet.CodePaymentDeclined:    {402, "Payment declined"},

@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -28,6 +29,7 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	Wallet      *wallet.Service
 	Circles     *circle.Service
+	Posts       *post.Service
 	Flags       *rollout.Service
 	Logger      *slog.Logger
 	Version     string

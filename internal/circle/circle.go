@@ -131,6 +131,7 @@ type Circle struct {
 	JoinApproval bool      `json:"join_approval"`
 	JoinQuestion string    `json:"join_question,omitempty"`
 	Policies     Policies  `json:"policies"`
+	Tips         Tips      `json:"tips"`
 	Owner        string    `json:"owner"` // handle
 	MemberCount  int       `json:"member_count"`
 	Archived     bool      `json:"archived"`
@@ -158,16 +159,19 @@ type Right struct {
 
 const circleColumns = `c.id, c.slug, c.name, c.description, c.rules_text, c.category, c.visibility, c.review,
 	c.join_approval, c.join_question, c.policy_join, c.policy_view, c.policy_post, c.policy_comment, c.policy_tip,
-	c.policy_invite, u.handle, c.owner_id, c.member_count, c.archived_at, c.created_at`
+	c.policy_invite, c.tip_fee_bps, c.tip_min, c.tip_max, c.tip_daily_cap, u.handle, c.owner_id, c.member_count,
+	c.archived_at, c.created_at`
 
 const circleFrom = ` FROM circles c JOIN users u ON u.id = c.owner_id `
 
-func scanCircle(row interface{ Scan(...any) error }) (Circle, error) {
+// scanCircle reads circleColumns, then any extra columns into extra.
+func scanCircle(row interface{ Scan(...any) error }, extra ...any) (Circle, error) {
 	var c Circle
 	var archived *time.Time
-	err := row.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Rules, &c.Category, &c.Visibility, &c.Review,
+	err := row.Scan(append([]any{&c.ID, &c.Slug, &c.Name, &c.Description, &c.Rules, &c.Category, &c.Visibility, &c.Review,
 		&c.JoinApproval, &c.JoinQuestion, &c.Policies.Join, &c.Policies.View, &c.Policies.Post, &c.Policies.Comment,
-		&c.Policies.Tip, &c.Policies.Invite, &c.Owner, &c.ownerID, &c.MemberCount, &archived, &c.CreatedAt)
+		&c.Policies.Tip, &c.Policies.Invite, &c.Tips.FeeBPS, &c.Tips.Min, &c.Tips.Max, &c.Tips.DailyCap, &c.Owner, &c.ownerID,
+		&c.MemberCount, &archived, &c.CreatedAt}, extra...)...)
 	c.Archived = archived != nil
 	return c, err
 }

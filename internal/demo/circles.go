@@ -50,9 +50,10 @@ func settings(name, slug, category, visibility, description, rules string, p cir
 	return s
 }
 
-// seedCircles makes the demo circles and their members.
-func seedCircles(ctx context.Context, db *store.DB, accounts *account.Service, svc *circle.Service, users map[string]account.User) error {
-	actor := func(handle string) (circle.Actor, error) {
+// actors returns a function that gives a demo user as rules see them:
+// with their verified attributes and credit score as they are now.
+func actors(ctx context.Context, db *store.DB, accounts *account.Service, users map[string]account.User) func(string) (circle.Actor, error) {
+	return func(handle string) (circle.Actor, error) {
 		u := users[handle]
 		verified, err := accounts.Verified(ctx, db, u.ID)
 		if err != nil {
@@ -61,6 +62,10 @@ func seedCircles(ctx context.Context, db *store.DB, accounts *account.Service, s
 		score, err := credit.Of(ctx, db, u.ID)
 		return circle.Actor{User: u, Verified: verified, Credit: score}, err
 	}
+}
+
+// seedCircles makes the demo circles and their members.
+func seedCircles(ctx context.Context, svc *circle.Service, actor func(string) (circle.Actor, error)) error {
 	for _, c := range circles {
 		owner, err := actor(c.owner)
 		if err != nil {

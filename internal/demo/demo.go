@@ -11,6 +11,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -51,7 +52,7 @@ func Handles() []string {
 
 // Seed creates the demo world if the database has no users yet, and says
 // whether it did.
-func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service, circles *circle.Service) (bool, error) {
+func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service, circles *circle.Service, posts *post.Service) (bool, error) {
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return false, err
@@ -95,7 +96,11 @@ func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets 
 	if err := fund(ctx, db, wallets, users); err != nil {
 		return false, err
 	}
-	if err := seedCircles(ctx, db, accounts, circles, users); err != nil {
+	actor := actors(ctx, db, accounts, users)
+	if err := seedCircles(ctx, circles, actor); err != nil {
+		return false, err
+	}
+	if err := seedPosts(ctx, db, posts, actor); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -225,10 +225,12 @@ func apply(ctx context.Context, tx *store.Tx, c change) error {
 	}
 	var b Balance
 	err = tx.QueryRow(ctx, `SELECT available, held FROM ledger_accounts WHERE id = $1`, c.account).Scan(&b.Available, &b.Held)
-	if err == store.ErrNoRows && c.owner == "" {
+	switch {
+	case err == store.ErrNoRows && c.owner == "":
 		return errs.E(errs.NotFound, "There is no ledger account %q.", c.account)
-	}
-	if err != nil {
+	case err == store.ErrNoRows:
+		return insufficient(c, 0) // a wallet not yet opened holds nothing
+	case err != nil:
 		return err
 	}
 	return insufficient(c, b.get(c.bucket))

@@ -115,6 +115,7 @@ func TestBadEntriesAreRefusedAndWriteNothing(t *testing.T) {
 		{"bad bucket", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: "pocket", Amount: -1}, {Account: w[1], Bucket: ledger.Available, Amount: 1}}}, errs.Invalid},
 		{"overdraft", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: -101}, {Account: w[1], Bucket: ledger.Available, Amount: 101}}}, ledger.CodeInsufficientFunds},
 		{"unknown account", ledger.Entry{Kind: "x", Postings: []ledger.Posting{{Account: w[0], Bucket: ledger.Available, Amount: -1}, {Account: "w_nobody", Bucket: ledger.Available, Amount: 1}}}, errs.NotFound},
+		{"a wallet never opened", ledger.Entry{Kind: "x", Postings: []ledger.Posting{ledger.ToWallet("never-opened", -1), {Account: w[1], Bucket: ledger.Available, Amount: 1}}}, ledger.CodeInsufficientFunds},
 	}
 	for _, c := range bad {
 		err := db.Tx(ctx, func(tx *store.Tx) error { _, err := ledger.Post(ctx, tx, c.e); return err })

@@ -1,12 +1,18 @@
 package store
 
 import (
+	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/errs"
@@ -76,19 +82,74 @@ func ParsePage(cursor, limit string) (Page, error) {
 	}
 	bad := BadCursor()
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(raw) > 1024 {
+	if err != nil || len(raw) > 1024 || len(raw) <= macSize {
 		return p, bad
 	}
-	if err := json.Unmarshal(raw, &p.After); err != nil || len(p.After) == 0 {
+	body, mac := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	if !hmac.Equal(mac, cursorMAC(body)) {
+		return p, bad // made by someone else, or changed since
+	}
+	if err := json.Unmarshal(body, &p.After); err != nil || len(p.After) == 0 {
 		return p, bad
 	}
 	return p, nil
 }
 
-// Cursor makes the cursor that continues after an item with this sort key.
+// Cursor makes the cursor that continues after an item with this sort key:
+// the key, signed, so that a cursor changed by hand is refused rather than
+// followed.
 func Cursor(key ...string) string {
 	b, _ := json.Marshal(key)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(append(b, cursorMAC(b)...))
+}
+
+// macSize is how much of a cursor's HMAC-SHA256 it carries: 96 bits.
+const macSize = 12
+
+// cursorKey signs cursors. Every node must use the same key, so serve
+// loads it from the database (LoadSecrets); until then a random one
+// serves a single process.
+var cursorKey atomic.Pointer[[]byte]
+
+func init() {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic("store: the system random source failed: " + err.Error())
+	}
+	cursorKey.Store(&k)
+}
+
+func cursorMAC(b []byte) []byte {
+	m := hmac.New(sha256.New, *cursorKey.Load())
+	m.Write(b)
+	return m.Sum(nil)[:macSize]
+}
+
+// LoadSecrets reads the server-wide secrets from the database, making them
+// on first use, so that every node signs cursors alike and cursors stay
+// good across restarts.
+func (db *DB) LoadSecrets(ctx context.Context) error {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return err
+	}
+	var val string
+	err := db.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO server_secrets (name, value, created_at) VALUES ('cursor', $1, $2) ON CONFLICT (name) DO NOTHING`,
+			hex.EncodeToString(fresh), tx.Now); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT value FROM server_secrets WHERE name = 'cursor'`).Scan(&val)
+	})
+	if err != nil {
+		return err
+	}
+	k, err := hex.DecodeString(val)
+	if err != nil || len(k) < 16 {
+		return fmt.Errorf("the stored cursor secret is damaged")
+	}
+	cursorKey.Store(&k)
+	return nil
 }
 
 // NextCursor returns the cursor for the page after items, or "" when items

@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"sort"
 	"strings"
@@ -201,7 +203,13 @@ func TestPageCursorRoundTripAndRejectsForgery(t *testing.T) {
 	if err != nil || p.Limit != 5 || len(p.After) != 2 || p.After[1] != "abc" {
 		t.Fatalf("round trip: %+v, %v", p, err)
 	}
-	for _, bad := range []string{"%%%", "bm90IGpzb24", store.Cursor()} {
+	// A cursor changed by hand: the same bytes with the key edited, or a
+	// well-formed key without the signature.
+	raw, _ := base64.RawURLEncoding.DecodeString(c)
+	edited := bytes.Replace(raw, []byte("abc"), []byte("abd"), 1)
+	forged := base64.RawURLEncoding.EncodeToString(edited)
+	unsigned := base64.RawURLEncoding.EncodeToString([]byte(`["123","abc"]`))
+	for _, bad := range []string{"%%%", "bm90IGpzb24", store.Cursor(), forged, unsigned} {
 		if _, err := store.ParsePage(bad, ""); !errs.Is(err, errs.InvalidCursor) {
 			t.Errorf("cursor %q: got %v, want invalid_cursor", bad, err)
 		}
@@ -225,5 +233,31 @@ func TestOpenRejectsNonPostgresURL(t *testing.T) {
 	_, err := store.Open(context.Background(), store.Options{Database: "mysql://root:secret@x/db"})
 	if !errs.Is(err, errs.Invalid) || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("got %v; want invalid without the password", err)
+	}
+}
+
+func TestSecretsAreSharedThroughTheDatabase(t *testing.T) {
+	db, opts := storetest.OpenWithOptions(t)
+	ctx := context.Background()
+	if err := db.LoadSecrets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := store.Cursor("k", "1")
+	// Another process on the same database (here: a fresh key, then the
+	// stored one loaded again) accepts the cursor.
+	other, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.LoadSecrets(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ParsePage(c, ""); err != nil {
+		t.Fatalf("a cursor made before the secrets were loaded again: %v", err)
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM server_secrets`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("secrets: %d, %v", n, err)
 	}
 }

@@ -124,7 +124,7 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	if err != nil {
 		return Transfer{}, err
 	}
-	return s.send(ctx, tx, sender, to, req.Amount, memo, "transfer")
+	return s.send(ctx, tx, sender, to, req.Amount, 0, memo, "transfer")
 }
 
 // checkTransfer checks what a transfer request says on its own, and
@@ -150,8 +150,23 @@ func noRecipient(handle string) error {
 	return &errs.Error{Code: CodeRecipient, Field: "to", Message: "There is no user @" + errs.Clip(strings.TrimPrefix(strings.TrimSpace(handle), "@"), 40) + " to pay."}
 }
 
-// send books a transfer between two users whose accounts are known.
-func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.User, amount int64, memo, kind string) (Transfer, error) {
+// Tip books a tip of amount from tipper to author in tx, of which fee goes
+// to the platform's fee account: one ledger entry and one transfer record,
+// under the tipper's payment limits. The caller checks the amount against
+// its own rules (a circle's minimum and maximum) and records the tip.
+func (s *Service) Tip(ctx context.Context, tx *store.Tx, tipper, author account.User, amount, fee int64, memo string) (Transfer, error) {
+	if err := CheckAmount(amount, MaxTransfer); err != nil {
+		return Transfer{}, err
+	}
+	if fee < 0 || fee >= amount {
+		return Transfer{}, errs.E(errs.Internal, "wallet: a tip's fee %d is not below its amount %d", fee, amount)
+	}
+	return s.send(ctx, tx, tipper, author, amount, fee, memo, "tip")
+}
+
+// send books a transfer between two users whose accounts are known; fee,
+// if any, goes to the platform's fee account out of what to receives.
+func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.User, amount, fee int64, memo, kind string) (Transfer, error) {
 	if err := checkRecipient(sender, to); err != nil {
 		return Transfer{}, err
 	}
@@ -160,10 +175,14 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.Use
 	}
 	// A sender without a wallet has nothing (insufficient funds); a
 	// recipient's wallet opens with the first money it receives.
-	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: []ledger.Posting{
+	postings := []ledger.Posting{
 		ledger.ToWallet(sender.ID, -amount),
-		ledger.ToWallet(to.ID, amount),
-	}})
+		ledger.ToWallet(to.ID, amount-fee),
+	}
+	if fee > 0 {
+		postings = append(postings, ledger.Posting{Account: ledger.Fees, Bucket: ledger.Available, Amount: fee})
+	}
+	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: postings})
 	if err != nil {
 		return Transfer{}, err
 	}

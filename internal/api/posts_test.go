@@ -1,0 +1,448 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// postIn posts text in a circle as token and returns the post's id.
+func (e *env) postIn(token, circleID string, body map[string]any) string {
+	e.t.Helper()
+	r := e.do(req{method: "POST", path: "/api/v1/circles/" + circleID + "/posts", token: token, body: body})
+	if r.status != 201 {
+		e.t.Fatalf("posting: %d %s", r.status, r.body)
+	}
+	return r.json["id"].(string)
+}
+
+// join makes token a member of an open circle.
+func (e *env) join(token, circleID string) {
+	e.t.Helper()
+	if r := e.do(req{method: "POST", path: "/api/v1/circles/" + circleID + "/members", token: token}); r.status != 201 {
+		e.t.Fatalf("joining: %d %s", r.status, r.body)
+	}
+}
+
+// fund tops up token's wallet.
+func (e *env) fund(token string, amount int64) {
+	e.t.Helper()
+	if r := e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: token, body: map[string]any{"amount": amount}}); r.status != 201 {
+		e.t.Fatalf("topping up: %d %s", r.status, r.body)
+	}
+}
+
+// upload records a picture owned by handle, as the media part does after
+// an upload, and returns its id.
+func (e *env) upload(handle string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	u, err := e.accounts.UserByHandle(ctx, e.db, handle)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	id := store.NewID(e.db.Now())
+	if _, err := e.db.Exec(ctx, `INSERT INTO media (id, owner_id, mime, width, height, bytes, created_at) VALUES ($1, $2, 'image/jpeg', 800, 600, 1000, $3)`,
+		id, u.ID, e.db.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+func ids(r response) []string {
+	var out []string
+	items, _ := r.json["items"].([]any)
+	for _, it := range items {
+		out = append(out, it.(map[string]any)["id"].(string))
+	}
+	return out
+}
+
+func TestPostsCommentsLikesAndTheCircleFeed(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Runners"})
+	e.join(mei, c)
+	e.join(lin, c)
+	first := e.postIn(mei, c, map[string]any{"text": "  Morning run, 10 km  "})
+	pic := e.upload("mei")
+	second := e.postIn(mei, c, map[string]any{"text": "With a picture", "media_ids": []string{pic}})
+
+	got := e.do(req{method: "GET", path: "/api/v1/posts/" + second, token: lin})
+	if got.status != 200 || got.json["status"] != "published" || len(got.json["media"].([]any)) != 1 {
+		t.Fatalf("get: %d %s", got.status, got.body)
+	}
+	if media := got.json["media"].([]any)[0].(map[string]any); media["id"] != pic || media["url"] != "/api/v1/media/"+pic {
+		t.Fatalf("media: %v", media)
+	}
+	if got := e.do(req{method: "GET", path: "/api/v1/posts/" + first}); got.json["text"] != "Morning run, 10 km" {
+		t.Fatalf("the text is trimmed and readable by the anonymous in an open circle: %s", got.body)
+	}
+
+	// Likes: once each, and taken back once.
+	if r := e.do(req{method: "POST", path: "/api/v1/posts/" + first + "/like", token: lin}); r.status != 200 || r.json["likes"] != 1.0 {
+		t.Fatalf("like: %d %s", r.status, r.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + first + "/like", token: lin}), 409, "already_liked")
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + first, token: lin}); r.json["me"].(map[string]any)["liked"] != true {
+		t.Fatalf("liked by me: %s", r.body)
+	}
+	e.do(req{method: "POST", path: "/api/v1/posts/" + first + "/like", token: owner})
+	e.do(req{method: "DELETE", path: "/api/v1/posts/" + first + "/like", token: owner})
+	wantProblem(t, e.do(req{method: "DELETE", path: "/api/v1/posts/" + first + "/like", token: owner}), 409, "not_liked")
+
+	// Comments with one level of replies.
+	top := e.do(req{method: "POST", path: "/api/v1/posts/" + first + "/comments", token: lin, body: map[string]any{"text": "Nice pace"}})
+	if top.status != 201 {
+		t.Fatalf("comment: %d %s", top.status, top.body)
+	}
+	reply := e.do(req{method: "POST", path: "/api/v1/posts/" + first + "/comments", token: mei, body: map[string]any{"text": "Thanks!", "reply_to": top.json["id"]}})
+	if reply.status != 201 || reply.json["reply_to"] != top.json["id"] {
+		t.Fatalf("reply: %d %s", reply.status, reply.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + first + "/comments", token: lin, body: map[string]any{"text": "deeper", "reply_to": reply.json["id"]}}), 422, "reply_too_deep")
+	list := e.do(req{method: "GET", path: "/api/v1/posts/" + first + "/comments"})
+	items := list.json["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["replies"] != 1.0 || len(items[0].(map[string]any)["latest_replies"].([]any)) != 1 {
+		t.Fatalf("comments: %s", list.body)
+	}
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + first, token: lin}); r.json["comments"] != 2.0 || r.json["likes"] != 1.0 {
+		t.Fatalf("counts: %s", r.body)
+	}
+
+	// Edits within the window keep the history.
+	wantProblem(t, e.do(req{method: "PATCH", path: "/api/v1/posts/" + first, token: lin, body: map[string]any{"text": "mine now"}}), 403, "forbidden")
+	if r := e.do(req{method: "PATCH", path: "/api/v1/posts/" + first, token: mei, body: map[string]any{"text": "Morning run, 12 km"}}); r.status != 200 || r.json["edited_at"] == nil {
+		t.Fatalf("edit: %d %s", r.status, r.body)
+	}
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + first + "/edits"}); len(r.json["items"].([]any)) != 1 || r.json["items"].([]any)[0].(map[string]any)["text"] != "Morning run, 10 km" {
+		t.Fatalf("history: %s", r.body)
+	}
+
+	// The feed: newest first, pinned on top of the first page; hot puts
+	// the liked and commented post first.
+	third := e.postIn(lin, c, map[string]any{"text": "third"})
+	feed := e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts?limit=2", token: lin})
+	if got := ids(feed); fmt.Sprint(got) != fmt.Sprint([]string{third, second}) || feed.json["next_cursor"] == "" {
+		t.Fatalf("page 1: %v %s", got, feed.body)
+	}
+	more := e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts?limit=2&cursor=" + feed.json["next_cursor"].(string), token: lin})
+	if got := ids(more); fmt.Sprint(got) != fmt.Sprint([]string{first}) || more.json["next_cursor"] != "" {
+		t.Fatalf("page 2: %v %s", got, more.body)
+	}
+	hot := e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts?sort=hot", token: lin})
+	if got := ids(hot); got[0] != first {
+		t.Fatalf("hot: %v", got)
+	}
+	wantProblem(t, e.do(req{method: "PUT", path: "/api/v1/posts/" + third + "/pin", token: mei}), 403, "forbidden")
+	if r := e.do(req{method: "PUT", path: "/api/v1/posts/" + first + "/pin", token: owner}); r.status != 200 || r.json["pinned"] != true {
+		t.Fatalf("pin: %d %s", r.status, r.body)
+	}
+	feed = e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: lin})
+	if pinned := feed.json["pinned"].([]any); len(pinned) != 1 || pinned[0].(map[string]any)["id"] != first {
+		t.Fatalf("pinned: %s", feed.body)
+	}
+
+	// Deleting hides the post everywhere; a moderator's deletion is audited.
+	audits := e.count("audit_log")
+	if r := e.do(req{method: "DELETE", path: "/api/v1/posts/" + third, token: owner, body: map[string]any{"reason": "off topic"}}); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if e.count("audit_log") != audits+1 {
+		t.Fatal("a moderator's deletion was not audited")
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + third, token: lin}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + third + "/comments", token: mei, body: map[string]any{"text": "hello?"}}), 404, "not_found")
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: lin})); len(got) != 2 {
+		t.Fatalf("the deleted post is still in the feed: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/lin/posts", token: mei})); len(got) != 0 {
+		t.Fatalf("the deleted post is still in its author's list: %v", got)
+	}
+}
+
+func TestTipsMoveMoneyOnceWithinTheCirclesLimits(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	author := e.user("author", account.RoleUser)
+	fan := e.user("fan", account.RoleUser)
+	other := e.user("other", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Tipping", "tips": map[string]any{"fee_bps": 500, "min": 100, "max": 1000, "daily_cap": 1500}})
+	for _, tok := range []string{author, fan, other} {
+		e.join(tok, c)
+	}
+	p := e.postIn(author, c, map[string]any{"text": "worth a tip"})
+	e.fund(fan, 5_000)
+	tips, entries := e.count("tips"), e.count("journal_entries")
+
+	path := "/api/v1/posts/" + p + "/tips"
+	for _, bad := range []struct {
+		token  string
+		body   any
+		status int
+		code   string
+	}{
+		{fan, map[string]any{"amount": 0}, 422, "invalid"},
+		{fan, map[string]any{"amount": -5}, 422, "invalid"},
+		{fan, `{"amount": 1.5}`, 400, "wrong_type"},
+		{fan, map[string]any{"amount": 99}, 422, "tip_out_of_range"},
+		{fan, map[string]any{"amount": 1001}, 422, "tip_out_of_range"},
+		{author, map[string]any{"amount": 500}, 422, "own_post"},
+		{other, map[string]any{"amount": 500}, 422, "insufficient_funds"},
+	} {
+		wantProblem(t, e.do(req{method: "POST", path: path, token: bad.token, body: bad.body}), bad.status, bad.code)
+	}
+	if e.count("tips") != tips || e.count("journal_entries") != entries {
+		t.Fatal("a refused tip wrote")
+	}
+
+	key := map[string]string{"Idempotency-Key": "tip-1"}
+	r := e.do(req{method: "POST", path: path, token: fan, body: map[string]any{"amount": 1000, "anonymous": true}, header: key})
+	if r.status != 201 || r.json["fee"] != 50.0 || r.json["to"] != "author" {
+		t.Fatalf("tip: %d %s", r.status, r.body)
+	}
+	again := e.do(req{method: "POST", path: path, token: fan, body: map[string]any{"amount": 1000, "anonymous": true}, header: key})
+	if again.status != 201 || again.json["id"] != r.json["id"] || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay: %d %s", again.status, again.body)
+	}
+	if e.balance(fan) != 4_000 || e.balance(author) != 950 {
+		t.Fatalf("balances: fan %v, author %v", e.balance(fan), e.balance(author))
+	}
+	var fees int64
+	if err := e.db.QueryRow(context.Background(), `SELECT available FROM ledger_accounts WHERE id = 'sys_fees'`).Scan(&fees); err != nil || fees != 50 {
+		t.Fatalf("fees: %d, %v", fees, err)
+	}
+	// The daily cap in the circle: 500 of 1,500 left.
+	cap := e.do(req{method: "POST", path: path, token: fan, body: map[string]any{"amount": 600}})
+	wantProblem(t, cap, 422, "tip_cap_reached")
+	if !strings.Contains(cap.json["detail"].(string), "¥5.00") {
+		t.Fatalf("the cap refusal does not say what is left: %s", cap.body)
+	}
+	if r := e.do(req{method: "POST", path: path, token: fan, body: map[string]any{"amount": 500, "anonymous": true}}); r.status != 201 {
+		t.Fatalf("a tip within the cap: %d %s", r.status, r.body)
+	}
+
+	// The board: the anonymous tipper is named to the author and to
+	// themselves only.
+	board := func(tok string) map[string]any {
+		r := e.do(req{method: "GET", path: path, token: tok})
+		if r.status != 200 || r.json["total"] != 1500.0 || r.json["count"] != 2.0 {
+			t.Fatalf("board: %d %s", r.status, r.body)
+		}
+		return r.json["top"].([]any)[0].(map[string]any)
+	}
+	if top := board(other); top["anonymous"] != true || top["handle"] != nil {
+		t.Fatalf("to another member: %v", top)
+	}
+	if top := board(author); top["handle"] != "fan" {
+		t.Fatalf("to the author: %v", top)
+	}
+	if top := board(fan); top["handle"] != "fan" {
+		t.Fatalf("to the tipper: %v", top)
+	}
+	e.ledgerOK()
+}
+
+func TestAClosedCirclesPostsAreSeenByItsMembersOnly(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	outsider := e.user("outsider", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Secret garden", "visibility": "closed"})
+	p := e.postIn(owner, c, map[string]any{"text": "members only"})
+	e.fund(outsider, 1_000)
+	unknown := store.NewID(e.db.Now())
+	for _, path := range []string{"/api/v1/posts/%s", "/api/v1/posts/%s/comments", "/api/v1/posts/%s/tips", "/api/v1/posts/%s/edits"} {
+		for _, tok := range []string{"", outsider} {
+			hidden := e.do(req{method: "GET", path: fmt.Sprintf(path, p), token: tok})
+			missing := e.do(req{method: "GET", path: fmt.Sprintf(path, unknown), token: tok})
+			wantProblem(t, hidden, 404, "not_found")
+			if strings.ReplaceAll(hidden.json["detail"].(string), p, unknown) != missing.json["detail"] {
+				t.Fatalf("%s: %q differs from %q", path, hidden.json["detail"], missing.json["detail"])
+			}
+		}
+	}
+	for _, w := range []struct {
+		path string
+		body any
+	}{{"/like", nil}, {"/comments", map[string]any{"text": "hi"}}, {"/tips", map[string]any{"amount": 100}}} {
+		wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + w.path, token: outsider, body: w.body}), 404, "not_found")
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: outsider}), 404, "not_found")
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/owner/posts", token: outsider})); len(got) != 0 {
+		t.Fatalf("the author's list shows an outsider a closed circle's post: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/owner/posts", token: owner})); len(got) != 1 {
+		t.Fatalf("the author's own list: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: owner})); len(got) != 1 || got[0] != p {
+		t.Fatalf("a member's home feed: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: outsider})); len(got) != 0 {
+		t.Fatalf("an outsider's home feed: %v", got)
+	}
+}
+
+func TestReviewHoldsPostsOutOfSight(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Photo diary", "review": "media"})
+	e.join(mei, c)
+	e.join(lin, c)
+	text := e.postIn(mei, c, map[string]any{"text": "words only"})
+	held := e.postIn(mei, c, map[string]any{"text": "a photo", "media_ids": []string{e.upload("mei")}})
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + held, token: mei}); r.json["status"] != "held" {
+		t.Fatalf("the author sees the post in review: %s", r.body)
+	}
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + held, token: owner}); r.status != 200 {
+		t.Fatalf("a moderator sees the post in review: %d", r.status)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + held, token: lin}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + held + "/tips", token: owner, body: map[string]any{"amount": 100}}), 409, "post_in_review")
+	for _, tok := range []string{mei, lin, owner} {
+		if got := ids(e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: tok})); fmt.Sprint(got) != fmt.Sprint([]string{text}) {
+			t.Fatalf("the feed shows a post in review: %v", got)
+		}
+		if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: tok})); fmt.Sprint(got) != fmt.Sprint([]string{text}) {
+			t.Fatalf("the home feed shows a post in review: %v", got)
+		}
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/mei/posts", token: mei})); len(got) != 2 {
+		t.Fatalf("the author's own list includes the post in review: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/mei/posts", token: lin})); len(got) != 1 {
+		t.Fatalf("others do not see it in the author's list: %v", got)
+	}
+}
+
+func TestTheCommentRuleIsExplained(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	low := e.user("low", account.RoleUser)
+	e.verify("low", nil, 700)
+	c := e.circle(owner, map[string]any{"name": "Credit club", "policies": map[string]any{"comment": "user.credit_score >= 750"}})
+	e.join(low, c)
+	p := e.postIn(owner, c, map[string]any{"text": "rules"})
+	r := e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: low, body: map[string]any{"text": "may I?"}})
+	wantProblem(t, r, 403, "policy_denied")
+	if d := r.json["detail"].(string); !strings.Contains(d, "750") || !strings.Contains(d, "700") {
+		t.Fatalf("the refusal does not name the condition: %q", d)
+	}
+	got := e.do(req{method: "GET", path: "/api/v1/posts/" + p, token: low})
+	right := got.json["me"].(map[string]any)["rights"].(map[string]any)["comment"].(map[string]any)
+	if right["allowed"] != false || !strings.Contains(right["reason"].(string), "750") {
+		t.Fatalf("the comment right: %v", right)
+	}
+}
+
+func TestPostBadInputIsRefusedAndWritesNothing(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Strict"})
+	e.join(mei, c)
+	used := e.upload("mei")
+	e.postIn(mei, c, map[string]any{"text": "uses it", "media_ids": []string{used}})
+	theirs := e.upload("owner")
+	var ten []string
+	for range 10 {
+		ten = append(ten, "x")
+	}
+	posts, media := e.count("posts"), e.count("media WHERE post_id IS NOT NULL")
+	path := "/api/v1/circles/" + c + "/posts"
+	for _, bad := range []struct {
+		body   any
+		status int
+		code   string
+	}{
+		{map[string]any{"text": "   "}, 422, "empty_post"},
+		{map[string]any{}, 422, "empty_post"},
+		{map[string]any{"text": strings.Repeat("字", 5001)}, 422, "text_too_long"},
+		{map[string]any{"text": "x", "media_ids": ten}, 422, "too_many_media"},
+		{map[string]any{"text": "x", "media_ids": []string{theirs}}, 422, "media_not_found"},
+		{map[string]any{"text": "x", "media_ids": []string{"nope"}}, 422, "media_not_found"},
+		{map[string]any{"text": "x", "media_ids": []string{used}}, 409, "media_in_use"},
+		{map[string]any{"text": "x", "audience": "public"}, 422, "invalid"},
+		{map[string]any{"text": 5}, 400, "wrong_type"},
+		{map[string]any{"text": "x", "colour": "red"}, 400, "unknown_field"},
+	} {
+		wantProblem(t, e.do(req{method: "POST", path: path, token: mei, body: bad.body}), bad.status, bad.code)
+	}
+	// Someone else's picture fails the whole post, even after a good one.
+	good := e.upload("mei")
+	wantProblem(t, e.do(req{method: "POST", path: path, token: mei, body: map[string]any{"text": "x", "media_ids": []string{good, theirs}}}), 422, "media_not_found")
+	if e.count("posts") != posts || e.count("media WHERE post_id IS NOT NULL") != media {
+		t.Fatal("a refused post wrote")
+	}
+	wantProblem(t, e.do(req{method: "GET", path: path + "?cursor=" + store.Cursor("zzz")[:10] + "x", token: mei}), 400, "invalid_cursor")
+	wantProblem(t, e.do(req{method: "GET", path: path + "?sort=loud", token: mei}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "POST", path: path, body: map[string]any{"text": "anon"}}), 401, "unauthenticated")
+	outsider := e.user("outsider", account.RoleUser)
+	wantProblem(t, e.do(req{method: "POST", path: path, token: outsider, body: map[string]any{"text": "let me in"}}), 403, "forbidden")
+}
+
+func TestMomentsReachTheirAudience(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	public := e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "sunny", "audience": "public"}})
+	private := e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "diary", "audience": "private"}})
+	if public.status != 201 || private.status != 201 || public.json["circle"] != nil || public.json["audience"] != "public" {
+		t.Fatalf("moments: %d %s / %d %s", public.status, public.body, private.status, private.body)
+	}
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + public.json["id"].(string), token: lin}); r.status != 200 {
+		t.Fatalf("a public moment: %d", r.status)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + private.json["id"].(string), token: lin}), 404, "not_found")
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/mei/posts", token: lin})); len(got) != 1 {
+		t.Fatalf("another user sees the public moment only: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: mei})); len(got) != 2 {
+		t.Fatalf("the author's home feed has both: %v", got)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "x", "audience": "list", "to": []string{"lin"}}}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "x", "audience": "everyone"}}), 422, "invalid")
+}
+
+func TestTheHomeFeedPagesWithoutGapsOrRepeats(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	var circles []string
+	for i := range 3 {
+		circles = append(circles, e.circle(mei, map[string]any{"name": fmt.Sprintf("Circle %d", i)}))
+	}
+	var want []string
+	for i := range 14 {
+		if i%4 == 3 {
+			r := e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": fmt.Sprint("moment ", i)}})
+			want = append(want, r.json["id"].(string))
+			continue
+		}
+		want = append(want, e.postIn(mei, circles[i%3], map[string]any{"text": fmt.Sprint("post ", i)}))
+	}
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		r := e.do(req{method: "GET", path: "/api/v1/feed?limit=4&cursor=" + cursor, token: mei})
+		if r.status != 200 || pages > 5 {
+			t.Fatalf("page %d: %d %s", pages, r.status, r.body)
+		}
+		got = append(got, ids(r)...)
+		if cursor = r.json["next_cursor"].(string); cursor == "" {
+			break
+		}
+	}
+	// Newest first: ids sort by their millisecond, then at random within it.
+	sort.Sort(sort.Reverse(sort.StringSlice(want)))
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("feed:\n got %v\nwant %v", got, want)
+	}
+}

@@ -1,0 +1,400 @@
+package post
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// Feed sorts.
+const (
+	SortNew = "new"
+	SortHot = "hot"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// collect reads rows through fetch, keeping those keep accepts, until it
+// has limit+1 of them (the extra one tells that more exist) or fetch runs
+// dry. Each call of fetch continues where the last one stopped. Lists
+// filtered after the database (blocks, rules) use it so that a page is
+// full even when many rows are left out; it gives up after maxAfterRuns
+// reads, returning what it has.
+func collect[T any](limit int, fetch func(n int) ([]T, error), keep func(T) bool) ([]T, error) {
+	var out []T
+	for range maxAfterRuns {
+		want := limit + 1 - len(out)
+		got, err := fetch(want)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range got {
+			if keep(t) && len(out) <= limit {
+				out = append(out, t)
+			}
+		}
+		if len(got) < want || len(out) > limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// CirclePage is a page of a circle's feed. The first page of the newest
+// posts also carries the pinned ones.
+type CirclePage struct {
+	Items      []Post `json:"items"`
+	Pinned     []Post `json:"pinned,omitempty"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// CircleFeed lists a circle's published posts, newest first (SortNew) or
+// hottest first (SortHot), to those who may read the circle. Posts by
+// people the reader blocked, or who blocked the reader, are left out.
+func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy string, p store.Page) (CirclePage, error) {
+	if sortBy == "" {
+		sortBy = SortNew
+	}
+	if sortBy != SortNew && sortBy != SortHot {
+		return CirclePage{}, errs.Field("sort", "Sort a circle's posts by new or hot, not %q.", errs.Clip(sortBy, 20))
+	}
+	out := CirclePage{Items: []Post{}}
+	err := s.db.ReadTx(ctx, func(q store.Querier) error {
+		cp, err := s.circles.Enter(ctx, q, a, ref)
+		if err != nil {
+			return err
+		}
+		if err := cp.May(policy.View); err != nil {
+			return err
+		}
+		hide, err := s.blockedSet(ctx, q, a)
+		if err != nil {
+			return err
+		}
+		keep := func(p Post) bool { return !hide[p.authorID] }
+		var key func(Post) []string
+		var items []Post
+		switch sortBy {
+		case SortNew:
+			if len(p.After) > 1 {
+				return store.BadCursor()
+			}
+			after := first(p.After)
+			key = func(p Post) []string { return []string{p.ID} }
+			items, err = collect(p.Limit, func(n int) ([]Post, error) {
+				cond, args := "", []any{cp.ID}
+				if after != "" {
+					cond, args = ` AND p.id < $2`, append(args, after)
+				}
+				ps, err := s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published'`+cond+` ORDER BY p.id DESC LIMIT `+itoa(n), args...)
+				if len(ps) > 0 {
+					after = ps[len(ps)-1].ID
+				}
+				return ps, err
+			}, keep)
+		case SortHot:
+			var hot float64
+			var after string
+			switch len(p.After) {
+			case 0:
+			case 2:
+				if hot, err = strconv.ParseFloat(p.After[0], 64); err != nil {
+					return store.BadCursor()
+				}
+				after = p.After[1]
+			default:
+				return store.BadCursor()
+			}
+			key = func(p Post) []string { return []string{strconv.FormatFloat(p.hot, 'g', -1, 64), p.ID} }
+			items, err = collect(p.Limit, func(n int) ([]Post, error) {
+				cond, args := "", []any{cp.ID}
+				if after != "" {
+					cond, args = ` AND (p.hot < $2 OR (p.hot = $2 AND p.id < $3))`, append(args, hot, after)
+				}
+				ps, err := s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published'`+cond+` ORDER BY p.hot DESC, p.id DESC LIMIT `+itoa(n), args...)
+				if len(ps) > 0 {
+					hot, after = ps[len(ps)-1].hot, ps[len(ps)-1].ID
+				}
+				return ps, err
+			}, keep)
+		}
+		if err != nil {
+			return err
+		}
+		out.Items, out.NextCursor = store.NextCursor(p, items, key)
+		if sortBy == SortNew && len(p.After) == 0 {
+			pinned, err := s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`, cp.ID)
+			if err != nil {
+				return err
+			}
+			for _, pp := range pinned {
+				if keep(pp) {
+					out.Pinned = append(out.Pinned, pp)
+				}
+			}
+			if err := s.fill(ctx, q, a, out.Pinned); err != nil {
+				return err
+			}
+		}
+		return s.fill(ctx, q, a, out.Items)
+	})
+	return out, err
+}
+
+func first(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
+}
+
+// posts reads posts with postColumns; where continues the query.
+func (s *Service) posts(ctx context.Context, q store.Querier, where string, args ...any) ([]Post, error) {
+	rows, err := q.Query(ctx, `SELECT `+postColumns+postFrom+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// byIDs reads the posts with these ids, newest first.
+func (s *Service) byIDs(ctx context.Context, q store.Querier, ids []string) ([]Post, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.posts(ctx, q, `WHERE p.id IN (`+store.List(len(ids), 1)+`) ORDER BY p.id DESC`, anys(ids)...)
+}
+
+// circleChunk bounds the circles one home feed statement reads from.
+const circleChunk = 64
+
+// Home is the signed-in reader's home feed, newest first: the posts of the
+// circles they belong to and may read, and the moments shared with them,
+// merged. Blocks, rules, deletion and review apply on every page.
+func (s *Service) Home(ctx context.Context, a circle.Actor, p store.Page) ([]Post, string, error) {
+	if a.Anonymous {
+		return nil, "", errs.E(errs.Unauthenticated, "Sign in to see your feed.")
+	}
+	if len(p.After) > 1 {
+		return nil, "", store.BadCursor()
+	}
+	var out []Post
+	var next string
+	err := s.db.ReadTx(ctx, func(q store.Querier) error {
+		joined, err := circle.JoinedIDs(ctx, q, a.User.ID)
+		if err != nil {
+			return err
+		}
+		readable, err := s.circles.Readable(ctx, q, a, joined)
+		if err != nil {
+			return err
+		}
+		var circles []string
+		for _, id := range joined {
+			if readable[id] {
+				circles = append(circles, id)
+			}
+		}
+		hide, err := s.blockedSet(ctx, q, a)
+		if err != nil {
+			return err
+		}
+		friendsOK := map[string]bool{}
+		after := first(p.After)
+		items, err := collect(p.Limit, func(n int) ([]Post, error) {
+			ids, err := homeIDs(ctx, q, a.User.ID, circles, after, n)
+			if err != nil || len(ids) == 0 {
+				return nil, err
+			}
+			after = ids[len(ids)-1]
+			ps, err := s.byIDs(ctx, q, ids)
+			if err != nil {
+				return nil, err
+			}
+			// Moments shared with friends stay visible while the friendship
+			// lasts: check each author once.
+			for _, pp := range ps {
+				if pp.circleID == "" && pp.Audience == Friends && pp.authorID != a.User.ID {
+					if _, seen := friendsOK[pp.authorID]; !seen {
+						if friendsOK[pp.authorID], err = s.friends(ctx, q, a.User.ID, pp.authorID); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
+			// Posts that vanished between the two reads still count
+			// towards n, so that collect reads on.
+			for len(ps) < len(ids) {
+				ps = append(ps, Post{Status: Deleted})
+			}
+			return ps, nil
+		}, func(pp Post) bool {
+			if pp.Status != Published || hide[pp.authorID] {
+				return false
+			}
+			return pp.circleID != "" || pp.Audience != Friends || pp.authorID == a.User.ID || friendsOK[pp.authorID]
+		})
+		if err != nil {
+			return err
+		}
+		out, next = store.NextCursor(p, items, func(p Post) []string { return []string{p.ID} })
+		if out == nil {
+			out = []Post{}
+		}
+		return s.fill(ctx, q, a, out)
+	})
+	return out, next, err
+}
+
+// homeIDs returns the ids of the newest n posts before after (all, when
+// empty) from the circles and the user's moment inbox, newest first.
+func homeIDs(ctx context.Context, q store.Querier, userID string, circles []string, after string, n int) ([]string, error) {
+	var ids []string
+	read := func(query string, args ...any) error {
+		rows, err := q.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	}
+	cond := func(col string, ph int) string {
+		if after == "" {
+			return ""
+		}
+		return ` AND ` + col + ` < $` + itoa(ph)
+	}
+	lim := ` LIMIT ` + itoa(n)
+	args := []any{userID}
+	if after != "" {
+		args = append(args, after)
+	}
+	if err := read(`SELECT post_id FROM moment_inbox WHERE user_id = $1`+cond("post_id", 2)+` ORDER BY post_id DESC`+lim, args...); err != nil {
+		return nil, err
+	}
+	for lo := 0; lo < len(circles); lo += circleChunk {
+		chunk := circles[lo:min(lo+circleChunk, len(circles))]
+		var parts []string
+		args := []any{}
+		if after != "" {
+			args = append(args, after)
+		}
+		for _, id := range chunk {
+			args = append(args, id)
+			parts = append(parts, `SELECT id FROM (SELECT p.id FROM posts p WHERE p.circle_id = $`+itoa(len(args))+
+				` AND p.status = 'published'`+cond("p.id", 1)+` ORDER BY p.id DESC`+lim+`) c`+itoa(len(args)))
+		}
+		if err := read(strings.Join(parts, ` UNION ALL `)+` ORDER BY 1 DESC`+lim, args...); err != nil {
+			return nil, err
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(ids)))
+	if len(ids) > n {
+		ids = ids[:n]
+	}
+	return ids, nil
+}
+
+// ByAuthor lists one user's posts that the reader may see, newest first:
+// moments shared with them and posts in circles they may read. Authors see
+// their own posts in review too.
+func (s *Service) ByAuthor(ctx context.Context, a circle.Actor, handle string, p store.Page) ([]Post, string, error) {
+	if len(p.After) > 1 {
+		return nil, "", store.BadCursor()
+	}
+	var out []Post
+	var next string
+	err := s.db.ReadTx(ctx, func(q store.Querier) error {
+		author, err := s.accounts.UserByHandle(ctx, q, handle)
+		if err != nil {
+			return err
+		}
+		self := !a.Anonymous && a.User.ID == author.ID
+		if !a.Anonymous && !self {
+			if blocked, err := s.blocked(ctx, q, a.User.ID, author.ID); err != nil || blocked {
+				out = []Post{}
+				return err
+			}
+		}
+		statuses := `p.status = 'published'`
+		if self {
+			statuses = `p.status IN ('published', 'held', 'rejected')`
+		}
+		readable := map[string]bool{}
+		after := first(p.After)
+		items, err := collect(p.Limit, func(n int) ([]Post, error) {
+			cond, args := "", []any{author.ID}
+			if after != "" {
+				cond, args = ` AND p.id < $2`, append(args, after)
+			}
+			ps, err := s.posts(ctx, q, `WHERE p.author_id = $1 AND `+statuses+cond+` ORDER BY p.id DESC LIMIT `+itoa(n), args...)
+			if err != nil || len(ps) == 0 {
+				return ps, err
+			}
+			after = ps[len(ps)-1].ID
+			var unknown []string
+			for _, pp := range ps {
+				if _, ok := readable[pp.circleID]; pp.circleID != "" && !ok {
+					unknown = append(unknown, pp.circleID)
+					readable[pp.circleID] = false
+				}
+			}
+			more, err := s.circles.Readable(ctx, q, a, unknown)
+			if err != nil {
+				return nil, err
+			}
+			for id, ok := range more {
+				readable[id] = ok
+			}
+			for i := range ps {
+				if ps[i].circleID != "" {
+					continue
+				}
+				ok, err := s.mayReadMoment(ctx, q, a, &ps[i])
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					ps[i].Status = Deleted // not for this reader
+				}
+			}
+			return ps, nil
+		}, func(pp Post) bool {
+			if pp.Status == Deleted {
+				return false
+			}
+			return pp.circleID == "" || readable[pp.circleID]
+		})
+		if err != nil {
+			return err
+		}
+		out, next = store.NextCursor(p, items, func(p Post) []string { return []string{p.ID} })
+		if out == nil {
+			out = []Post{}
+		}
+		return s.fill(ctx, q, a, out)
+	})
+	return out, next, err
+}
