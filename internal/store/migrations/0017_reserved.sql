@@ -1,0 +1,3 @@
+-- Placeholder for version 17, which another branch takes (posts). It runs
+-- nothing; it exists only so this branch's 0018 follows without a gap.
+-- Drop this file when merging with the real 0017.
