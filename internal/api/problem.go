@@ -14,6 +14,7 @@ import (
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
 
@@ -77,6 +78,13 @@ var codes = map[errs.Code]codeInfo{
 	circle.CodeArchived:        {409, "Circle archived"},
 
 	policy.CodeInvalid: {422, "Invalid policy"},
+
+	social.CodeBlocked:         {403, "Blocked"},
+	social.CodeAlreadyFriends:  {409, "Already friends"},
+	social.CodeRequestPending:  {409, "Friend request already pending"},
+	social.CodeUserUnavailable: {422, "User unavailable"},
+	social.CodeMessagesClosed:  {403, "Messages closed"},
+	social.CodeRequestDeclined: {403, "Message request declined"},
 
 	rollout.CodeUnavailable: {404, "Feature not available"},
 	policy.CodeDenied:       {403, "Not allowed by the circle's rules"},
