@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -55,7 +56,8 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallet.New(db, accounts, wallet.NewSandbox(db)), Circles: circle.New(db), Flags: rollout.New(db)})
+		Wallet: wallet.New(db, accounts, wallet.NewSandbox(db)), Circles: circle.New(db), Flags: rollout.New(db),
+		Social: social.New(db)})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)

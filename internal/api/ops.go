@@ -21,6 +21,7 @@ func (s *Server) addRoutes() {
 	s.statementRoutes()
 	s.circleRoutes()
 	s.flagRoutes()
+	s.socialRoutes()
 }
 
 func (s *Server) opsRoutes() {

@@ -17,6 +17,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -28,6 +29,7 @@ type Deps struct {
 	Idempotency *idempotency.Store
 	Wallet      *wallet.Service
 	Circles     *circle.Service
+	Social      *social.Service
 	Flags       *rollout.Service
 	Logger      *slog.Logger
 	Version     string
