@@ -3,6 +3,7 @@ package social_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -498,4 +499,50 @@ func TestSocialBlockedOneWayStillRefusesTheBlocker(t *testing.T) {
 		t.Fatal("ben's block went with ana's")
 	}
 	wantCode(t, func() error { _, err := f.svc.Follow(f.ctx, ana, "ben"); return err }(), social.CodeBlocked)
+}
+
+// TestSocialCrossingRequestsAndFirstMessagesMeet: two people asking each
+// other at the same moment become friends through one request, and two
+// first messages crossing land in one conversation.
+func TestSocialCrossingRequestsAndFirstMessagesMeet(t *testing.T) {
+	f := setup(t)
+	for i := range 5 {
+		a, b := f.user(fmt.Sprintf("left%d", i)), f.user(fmt.Sprintf("right%d", i))
+		var wg sync.WaitGroup
+		errc := make(chan error, 4)
+		for _, p := range [][2]account.User{{a, b}, {b, a}} {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.RequestFriend(f.ctx, p[0], p[1].Handle, "")
+				errc <- err
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.Send(f.ctx, p[0], p[1].Handle, "hi from "+p[0].Handle)
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatalf("round %d: %v", i, err)
+			}
+		}
+		if !f.areFriends(a, b) {
+			t.Fatalf("round %d: crossing requests did not make friends", i)
+		}
+		var requests, convs, msgs int
+		lo, hi := a.ID, b.ID
+		if hi < lo {
+			lo, hi = hi, lo
+		}
+		f.db.QueryRow(f.ctx, `SELECT COUNT(*) FROM friend_requests WHERE user_lo = $1 AND user_hi = $2`, lo, hi).Scan(&requests)
+		f.db.QueryRow(f.ctx, `SELECT COUNT(*) FROM conversations WHERE user_lo = $1 AND user_hi = $2`, lo, hi).Scan(&convs)
+		f.db.QueryRow(f.ctx, `SELECT COUNT(*) FROM messages x JOIN conversations c ON c.id = x.conversation_id WHERE c.user_lo = $1 AND c.user_hi = $2`, lo, hi).Scan(&msgs)
+		if requests != 1 || convs != 1 || msgs != 2 {
+			t.Fatalf("round %d: %d requests, %d conversations, %d messages; want 1, 1, 2", i, requests, convs, msgs)
+		}
+	}
 }
