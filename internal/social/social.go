@@ -55,7 +55,10 @@ type Service struct {
 	// Notify, when set, is called inside the transaction that makes the
 	// news, so a notification commits (or rolls back) with it: userID is
 	// told of kind (KindFriendRequest …), done by actorID, about ref. An
-	// error from it fails the whole operation. Nil does nothing.
+	// error from it fails the whole operation. A transaction may run more
+	// than once (store.DB.Tx retries on contention), so Notify keeps its
+	// effects inside tx or defers them with tx.AfterCommit. Nil does
+	// nothing.
 	Notify func(ctx context.Context, tx *store.Tx, userID, kind, actorID, ref string) error
 }
 
