@@ -27,6 +27,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runLoadTransfers(ctx, args[1:], stdout, stderr)
 	case "search":
 		return runLoadSearch(ctx, args[1:], stdout, stderr)
+	case "seed":
+		return runLoadSeed(ctx, args[1:], stdout, stderr)
+	case "feeds":
+		return runLoadFeeds(ctx, args[1:], stdout, stderr)
 	}
 	help := scenario == "-h" || scenario == "--help" || scenario == "help"
 	w := stderr
@@ -37,13 +41,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
   transfers   register and fund users, then send transfers between them over HTTP
   search      fill the circle directory, then search it in Chinese and English over HTTP
+  seed        fill a database with users, circles and posts (100,000 users, 1,000,000 posts by default)
+  feeds       read circle and home feeds over HTTP from a database load seed filled
 
 quanzi load <scenario> --help lists a scenario's flags.
 `)
 	if help {
 		return nil
 	}
-	return fmt.Errorf("%w: quanzi load needs a scenario: transfers or search", errUsage)
+	return fmt.Errorf("%w: quanzi load needs a scenario: transfers, search, seed or feeds", errUsage)
 }
 
 func runLoadTransfers(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -96,8 +97,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
 	circles := circle.New(db)
 	posts := post.New(db, circles, accounts, wallets)
+	socials := social.New(db)
 	if c.demo {
-		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles, posts)
+		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles, posts, socials)
 		if err != nil {
 			return fmt.Errorf("seeding demo data: %w", err)
 		}
@@ -108,7 +110,8 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
+		Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)

@@ -122,7 +122,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session,
 			return "", Session{}, err
 		}
 	}
-	token, tokenHash := newToken()
+	token, tokenHash := NewToken()
 	var sess Session
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		sess = Session{User: u, TokenHash: tokenHash, CreatedAt: tx.Now, ExpiresAt: tx.Now.Add(min(s.cfg.SessionIdle, s.cfg.SessionMaxAge))}
@@ -143,7 +143,8 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session,
 	return token, sess, nil
 }
 
-func newToken() (token, hash string) {
+// NewToken makes a session token and the hash sessions are stored under.
+func NewToken() (token, hash string) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic("account: the system random source failed: " + err.Error())

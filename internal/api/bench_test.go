@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,34 @@ func BenchmarkMe(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			r := httptest.NewRequest("GET", "/api/v1/me", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
+			}
+		}
+	})
+}
+
+// BenchmarkCircleFeed measures the first page of a circle's feed (20
+// posts) for a signed-in member, through the whole handler chain.
+func BenchmarkCircleFeed(b *testing.B) {
+	e := newEnvB(b)
+	e.api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	owner := e.user("owner", account.RoleUser)
+	tok := e.user("mei", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Busy"})
+	e.join(tok, c)
+	for i := range 200 {
+		e.postIn(owner, c, map[string]any{"text": fmt.Sprintf("post number %d with some words in it", i)})
+	}
+	h := e.api.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", "/api/v1/circles/"+c+"/posts", nil)
 			r.Header.Set("Authorization", "Bearer "+tok)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)

@@ -17,6 +17,7 @@ import (
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -57,7 +58,8 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallets, Circles: circles, Posts: post.New(db, circles, accounts, wallets), Flags: rollout.New(db)})
+		Wallet: wallets, Circles: circles, Posts: post.New(db, circles, accounts, wallets), Flags: rollout.New(db),
+		Social: social.New(db)})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)

@@ -22,6 +22,7 @@ func (s *Server) addRoutes() {
 	s.circleRoutes()
 	s.postRoutes()
 	s.flagRoutes()
+	s.socialRoutes()
 }
 
 func (s *Server) opsRoutes() {

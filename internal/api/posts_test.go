@@ -408,7 +408,7 @@ func TestMomentsReachTheirAudience(t *testing.T) {
 	if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: mei})); len(got) != 2 {
 		t.Fatalf("the author's home feed has both: %v", got)
 	}
-	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "x", "audience": "list", "to": []string{"lin"}}}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "x", "audience": "list", "to": []string{"lin"}}}), 422, "invalid") // not friends
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "x", "audience": "everyone"}}), 422, "invalid")
 }
 
@@ -445,4 +445,106 @@ func TestTheHomeFeedPagesWithoutGapsOrRepeats(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("feed:\n got %v\nwant %v", got, want)
 	}
+}
+
+func TestBlocksCutFeedsCommentsAndTipsBothWays(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	troll := e.user("troll", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Public square"})
+	e.join(mei, c)
+	e.join(troll, c)
+	e.fund(troll, 5_000)
+	e.fund(mei, 5_000)
+	meis := e.postIn(mei, c, map[string]any{"text": "hello"})
+	trolls := e.postIn(troll, c, map[string]any{"text": "bait"})
+	top := e.do(req{method: "POST", path: "/api/v1/posts/" + meis + "/comments", token: owner, body: map[string]any{"text": "welcome"}})
+	if r := e.do(req{method: "PUT", path: "/api/v1/blocks/troll", token: mei}); r.status != 200 {
+		t.Fatalf("block: %d %s", r.status, r.body)
+	}
+	tips := e.count("tips")
+	// Neither side can reach the other: not the blocked, not the blocker.
+	for _, w := range []struct {
+		token, post, path string
+		body              any
+	}{
+		{troll, meis, "/comments", map[string]any{"text": "hi"}},
+		{troll, meis, "/comments", map[string]any{"text": "hi", "reply_to": top.json["id"]}},
+		{troll, meis, "/like", nil},
+		{troll, meis, "/tips", map[string]any{"amount": 100}},
+		{mei, trolls, "/comments", map[string]any{"text": "go away"}},
+		{mei, trolls, "/tips", map[string]any{"amount": 100}},
+	} {
+		r := e.do(req{method: "POST", path: "/api/v1/posts/" + w.post + w.path, token: w.token, body: w.body})
+		wantProblem(t, r, 403, "blocked")
+		if strings.Contains(r.json["detail"].(string), "mei blocked") {
+			t.Fatalf("the refusal tells who blocked whom: %s", r.body)
+		}
+	}
+	if e.count("tips") != tips {
+		t.Fatal("a tip through a block was written")
+	}
+	// Feeds leave the other out, both ways; others still see both.
+	for _, v := range []struct {
+		token string
+		want  []string
+	}{{mei, []string{meis}}, {troll, []string{trolls}}, {owner, []string{trolls, meis}}} {
+		if got := ids(e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: v.token})); fmt.Sprint(got) != fmt.Sprint(v.want) {
+			t.Fatalf("circle feed: got %v, want %v", got, v.want)
+		}
+		if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: v.token})); fmt.Sprint(got) != fmt.Sprint(v.want) {
+			t.Fatalf("home feed: got %v, want %v", got, v.want)
+		}
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/users/mei/posts", token: troll})); len(got) != 0 {
+		t.Fatalf("the blocked user sees the blocker's posts on their page: %v", got)
+	}
+	// Comments by the blocked are hidden from the blocker.
+	e.do(req{method: "DELETE", path: "/api/v1/blocks/troll", token: mei})
+	e.do(req{method: "POST", path: "/api/v1/posts/" + meis + "/comments", token: troll, body: map[string]any{"text": "sorry"}})
+	e.do(req{method: "PUT", path: "/api/v1/blocks/troll", token: mei})
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/posts/" + meis + "/comments", token: mei})); len(got) != 1 {
+		t.Fatalf("the blocker still sees the blocked user's comment: %v", got)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/posts/" + meis + "/comments", token: owner})); len(got) != 2 {
+		t.Fatalf("others see every comment: %v", got)
+	}
+}
+
+func TestMomentsForFriendsAndLists(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	bob := e.user("bob", account.RoleUser)
+	stranger := e.user("stranger", account.RoleUser)
+	e.befriend(mei, lin, "lin")
+	e.befriend(mei, bob, "bob")
+	friends := e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "for friends"}})
+	list := e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "for lin", "audience": "list", "to": []string{"@Lin"}}})
+	if friends.status != 201 || friends.json["audience"] != "friends" || list.status != 201 {
+		t.Fatalf("moments: %s / %s", friends.body, list.body)
+	}
+	fid, lid := friends.json["id"].(string), list.json["id"].(string)
+	for _, v := range []struct {
+		token string
+		want  []string
+	}{{lin, []string{lid, fid}}, {bob, []string{fid}}, {stranger, nil}} {
+		if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: v.token})); fmt.Sprint(got) != fmt.Sprint(v.want) {
+			t.Fatalf("home feed: got %v, want %v", got, v.want)
+		}
+		if got := ids(e.do(req{method: "GET", path: "/api/v1/users/mei/posts", token: v.token})); fmt.Sprint(got) != fmt.Sprint(v.want) {
+			t.Fatalf("mei's page: got %v, want %v", got, v.want)
+		}
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + lid, token: bob}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/moments", token: mei, body: map[string]any{"text": "x", "audience": "list", "to": []string{"stranger"}}}), 422, "invalid")
+	// The friendship ends, and so does the view of friends' moments.
+	if r := e.do(req{method: "DELETE", path: "/api/v1/friends/mei", token: bob}); r.status != 204 {
+		t.Fatalf("unfriend: %d %s", r.status, r.body)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/feed", token: bob})); len(got) != 0 {
+		t.Fatalf("an old friend's feed: %v", got)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + fid, token: bob}), 404, "not_found")
 }

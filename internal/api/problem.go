@@ -15,6 +15,7 @@ import (
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
 
@@ -70,7 +71,6 @@ var codes = map[errs.Code]codeInfo{
 	post.CodeTipRange:     {422, "Tip out of range"},
 	post.CodeTipCap:       {422, "Daily tip cap reached"},
 	post.CodeTooManyPins:  {409, "Too many pinned posts"},
-	post.CodeBlocked:      {403, "Blocked"},
 
 	wallet.CodeCurrencyMismatch:   {422, "Currency mismatch"},
 	wallet.CodePaymentDeclined:    {402, "Payment declined"},
@@ -94,6 +94,13 @@ var codes = map[errs.Code]codeInfo{
 	circle.CodeArchived:        {409, "Circle archived"},
 
 	policy.CodeInvalid: {422, "Invalid policy"},
+
+	social.CodeBlocked:         {403, "Blocked"},
+	social.CodeAlreadyFriends:  {409, "Already friends"},
+	social.CodeRequestPending:  {409, "Friend request already pending"},
+	social.CodeUserUnavailable: {422, "User unavailable"},
+	social.CodeMessagesClosed:  {403, "Messages closed"},
+	social.CodeRequestDeclined: {403, "Message request declined"},
 
 	rollout.CodeUnavailable: {404, "Feature not available"},
 	policy.CodeDenied:       {403, "Not allowed by the circle's rules"},

@@ -18,6 +18,7 @@ import (
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -30,6 +31,7 @@ type Deps struct {
 	Wallet      *wallet.Service
 	Circles     *circle.Service
 	Posts       *post.Service
+	Social      *social.Service
 	Flags       *rollout.Service
 	Logger      *slog.Logger
 	Version     string

@@ -12,6 +12,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/post"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -52,7 +53,7 @@ func Handles() []string {
 
 // Seed creates the demo world if the database has no users yet, and says
 // whether it did.
-func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service, circles *circle.Service, posts *post.Service) (bool, error) {
+func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets *wallet.Service, circles *circle.Service, posts *post.Service, socials *social.Service) (bool, error) {
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return false, err
@@ -98,6 +99,9 @@ func Seed(ctx context.Context, db *store.DB, accounts *account.Service, wallets 
 	}
 	actor := actors(ctx, db, accounts, users)
 	if err := seedCircles(ctx, circles, actor); err != nil {
+		return false, err
+	}
+	if err := seedFriends(ctx, socials, users); err != nil {
 		return false, err
 	}
 	if err := seedPosts(ctx, db, posts, actor); err != nil {

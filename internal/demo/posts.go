@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/post"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -42,6 +44,36 @@ type demoComment struct{ author, text, replyTo string }
 var demoMoments = []struct{ author, audience, text string }{
 	{"xiaomei", post.Public, "第一次做提拉米苏，成功了！My first tiramisu, and it worked!"},
 	{"dawei", post.Friends, "周末去千岛湖骑车，有人吗？Cycling at Qiandao Lake this weekend — anyone?"},
+}
+
+// friendships in the demo world: who asked whom.
+var friendships = [][2]string{{"xiaomei", "lina"}, {"xiaomei", "chenxi"}, {"dawei", "lina"}, {"dawei", "newbie"}}
+
+// demoMessages are direct messages: between friends, and one stranger's
+// message request.
+var demoMessages = []struct{ from, to, text string }{
+	{"lina", "xiaomei", "周六一起去看展吗？Exhibition on Saturday?"},
+	{"xiaomei", "lina", "好呀！下午两点？Sure! 2 pm?"},
+	{"chenxi", "dawei", "你好，想问问晨跑的路线 Hi — which route does the morning run take?"},
+}
+
+// seedFriends makes the demo friendships and messages.
+func seedFriends(ctx context.Context, socials *social.Service, users map[string]account.User) error {
+	for _, f := range friendships {
+		r, err := socials.RequestFriend(ctx, users[f[0]], f[1], "")
+		if err != nil {
+			return fmt.Errorf("@%s asking @%s to be friends: %w", f[0], f[1], err)
+		}
+		if _, err := socials.AcceptFriend(ctx, users[f[1]], r.ID); err != nil {
+			return fmt.Errorf("@%s accepting @%s: %w", f[1], f[0], err)
+		}
+	}
+	for _, m := range demoMessages {
+		if _, err := socials.Send(ctx, users[m.from], m.to, m.text); err != nil {
+			return fmt.Errorf("@%s writing to @%s: %w", m.from, m.to, err)
+		}
+	}
+	return nil
 }
 
 // seedPosts writes the demo posts, comments, likes, tips and moments.

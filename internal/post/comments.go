@@ -9,6 +9,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -124,7 +125,7 @@ func (s *Service) AddComment(ctx context.Context, a circle.Actor, postID string,
 			if blocked, err := s.blocked(ctx, tx, a.User.ID, p.authorID); err != nil {
 				return err
 			} else if blocked {
-				return BlockedError(p.Author.Handle, "reply to this comment")
+				return social.BlockedError(p.Author.Handle, "reply to each other")
 			}
 			parent = &p
 		}

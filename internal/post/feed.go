@@ -9,6 +9,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -231,7 +232,7 @@ func (s *Service) Home(ctx context.Context, a circle.Actor, p store.Page) ([]Pos
 			for _, pp := range ps {
 				if pp.circleID == "" && pp.Audience == Friends && pp.authorID != a.User.ID {
 					if _, seen := friendsOK[pp.authorID]; !seen {
-						if friendsOK[pp.authorID], err = s.friends(ctx, q, a.User.ID, pp.authorID); err != nil {
+						if friendsOK[pp.authorID], err = social.AreFriends(ctx, q, a.User.ID, pp.authorID); err != nil {
 							return nil, err
 						}
 					}

@@ -7,6 +7,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -73,10 +74,7 @@ func (s *Service) readers(ctx context.Context, tx *store.Tx, a circle.Actor, d D
 	out := []string{a.User.ID}
 	switch d.Audience {
 	case Public, Friends:
-		if s.Graph == nil {
-			return out, nil
-		}
-		ids, err := s.Graph.FriendIDs(ctx, tx, a.User.ID)
+		ids, err := social.FriendIDs(ctx, tx, a.User.ID)
 		return append(out, ids...), err
 	case List:
 		handles := make([]string, len(d.To))
@@ -91,8 +89,8 @@ func (s *Service) readers(ctx context.Context, tx *store.Tx, a circle.Actor, d D
 		for i, h := range handles {
 			u, ok := users[h]
 			friend := false
-			if ok && s.Graph != nil {
-				if friend, err = s.Graph.AreFriends(ctx, tx, a.User.ID, u.ID); err != nil {
+			if ok {
+				if friend, err = social.AreFriends(ctx, tx, a.User.ID, u.ID); err != nil {
 					return nil, err
 				}
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/policy"
+	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -71,17 +72,7 @@ const (
 	CodeTipRange     errs.Code = "tip_out_of_range"
 	CodeTipCap       errs.Code = "tip_cap_reached"
 	CodeTooManyPins  errs.Code = "too_many_pins"
-	CodeBlocked      errs.Code = "blocked"
 )
-
-// Graph is what posts need to know of the social graph: blocks (either
-// way) and friendships. The social part provides it.
-type Graph interface {
-	Blocked(ctx context.Context, q store.Querier, a, b string) (bool, error)
-	BlockedIDs(ctx context.Context, q store.Querier, userID string) ([]string, error)
-	AreFriends(ctx context.Context, q store.Querier, a, b string) (bool, error)
-	FriendIDs(ctx context.Context, q store.Querier, userID string) ([]string, error)
-}
 
 // Notice is a notification for someone about a post, comment, like or tip.
 type Notice struct {
@@ -99,8 +90,6 @@ type Service struct {
 	circles  *circle.Service
 	accounts *account.Service
 	wallet   *wallet.Service
-	// Graph answers blocks and friendships; nil knows of none.
-	Graph Graph
 	// Notify, if set, is told of what others must hear about, in the
 	// transaction that made it.
 	Notify func(ctx context.Context, tx *store.Tx, n Notice) error
@@ -193,16 +182,16 @@ func scanPost(row interface{ Scan(...any) error }) (Post, error) {
 	return p, err
 }
 
-// hotScore orders posts for the hot feed: each doubling of weighted
+// HotScore orders posts for the hot feed: each doubling of weighted
 // interactions is worth half a day of newness, so ordering by the stored
 // score orders by decayed interest at any moment without rewriting rows.
-func hotScore(created time.Time, likes, comments, tips int, tipTotal int64) float64 {
+func HotScore(created time.Time, likes, comments, tips int, tipTotal int64) float64 {
 	w := float64(likes) + 2*float64(comments) + 3*float64(tips) + float64(tipTotal)/1000
 	return math.Log2(1+w) + float64(created.Unix())/hotHalfDay
 }
 
 func (p *Post) rescore() float64 {
-	return hotScore(p.CreatedAt, p.Likes, p.Comments, p.Tips.Count, p.Tips.Total)
+	return HotScore(p.CreatedAt, p.Likes, p.Comments, p.Tips.Count, p.Tips.Total)
 }
 
 // notFound is the one answer for a post that does not exist and for one
@@ -295,7 +284,7 @@ func (s *Service) mayReadMoment(ctx context.Context, q store.Querier, a circle.A
 	case Public:
 		return true, nil
 	case Friends:
-		return s.friends(ctx, q, a.User.ID, p.authorID)
+		return social.AreFriends(ctx, q, a.User.ID, p.authorID)
 	case List:
 		var n int
 		err := q.QueryRow(ctx, `SELECT COUNT(*) FROM post_audience WHERE post_id = $1 AND user_id = $2`, p.ID, a.User.ID).Scan(&n)
@@ -305,24 +294,18 @@ func (s *Service) mayReadMoment(ctx context.Context, q store.Querier, a circle.A
 }
 
 func (s *Service) blocked(ctx context.Context, q store.Querier, a, b string) (bool, error) {
-	if s.Graph == nil || a == b {
+	if a == b {
 		return false, nil
 	}
-	return s.Graph.Blocked(ctx, q, a, b)
+	return social.Blocked(ctx, q, a, b)
 }
 
-func (s *Service) friends(ctx context.Context, q store.Querier, a, b string) (bool, error) {
-	if s.Graph == nil {
-		return false, nil
-	}
-	return s.Graph.AreFriends(ctx, q, a, b)
-}
-
+// blockedSet is everyone the actor blocked or was blocked by.
 func (s *Service) blockedSet(ctx context.Context, q store.Querier, a circle.Actor) (map[string]bool, error) {
-	if s.Graph == nil || a.Anonymous {
+	if a.Anonymous {
 		return nil, nil
 	}
-	ids, err := s.Graph.BlockedIDs(ctx, q, a.User.ID)
+	ids, err := social.BlockedIDs(ctx, q, a.User.ID)
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
@@ -352,15 +335,9 @@ func (s *Service) mayInteract(ctx context.Context, q store.Querier, pl *place, a
 	if blocked, err := s.blocked(ctx, q, a.User.ID, pl.authorID); err != nil {
 		return err
 	} else if blocked {
-		return BlockedError(pl.Author.Handle, what)
+		return social.BlockedError(pl.Author.Handle, what)
 	}
 	return nil
-}
-
-// BlockedError refuses an action between two users one of whom blocked the
-// other, without saying which.
-func BlockedError(handle, what string) error {
-	return errs.E(CodeBlocked, "You cannot %s: you and @%s have blocked one another, or one of you has.", what, handle)
 }
 
 func pastTense(what string) string {

@@ -98,7 +98,7 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, a circle.Actor, id, 
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO posts (id, circle_id, author_id, audience, body, status, media_count, hot, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-		id, cid, a.User.ID, audience, d.Text, status, len(d.MediaIDs), hotScore(tx.Now, 0, 0, 0, 0), tx.Now)
+		id, cid, a.User.ID, audience, d.Text, status, len(d.MediaIDs), HotScore(tx.Now, 0, 0, 0, 0), tx.Now)
 	if err != nil {
 		return err
 	}
