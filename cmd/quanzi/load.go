@@ -27,6 +27,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runLoadTransfers(ctx, args[1:], stdout, stderr)
 	case "search":
 		return runLoadSearch(ctx, args[1:], stdout, stderr)
+	case "tips":
+		return runLoadTips(ctx, args[1:], stdout, stderr)
 	case "seed":
 		return runLoadSeed(ctx, args[1:], stdout, stderr)
 	case "feeds":
@@ -40,6 +42,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprint(w, `Usage: quanzi load <scenario> [flags]
 
   transfers   register and fund users, then send transfers between them over HTTP
+  tips        register and fund users, post, then tip each other's posts over HTTP
   search      fill the circle directory, then search it in Chinese and English over HTTP
   seed        fill a database with users, circles and posts (100,000 users, 1,000,000 posts by default)
   feeds       read circle and home feeds over HTTP from a database load seed filled
@@ -49,7 +52,7 @@ quanzi load <scenario> --help lists a scenario's flags.
 	if help {
 		return nil
 	}
-	return fmt.Errorf("%w: quanzi load needs a scenario: transfers, search, seed or feeds", errUsage)
+	return fmt.Errorf("%w: quanzi load needs a scenario: transfers, tips, search, seed or feeds", errUsage)
 }
 
 func runLoadTransfers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -105,7 +108,12 @@ func (c loadConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 	})
 	st.print(stdout, "transfers", "refused or failed")
 
-	// Conservation: the load users only paid each other.
+	return checkConservation(stdout, call, users, loadFunds)
+}
+
+// checkConservation checks that the load users, who only paid each
+// other, hold together exactly what each was topped up with.
+func checkConservation(stdout io.Writer, call func(method, path, token, key string, body any) (int, []byte, error), users []loadUser, funds int64) error {
 	var total int64
 	for _, u := range users {
 		code, b, err := call("GET", "/api/v1/wallet", u.token, "", nil)
@@ -116,11 +124,11 @@ func (c loadConfig) run(ctx context.Context, stdout, stderr io.Writer) error {
 		json.Unmarshal(b, &w)
 		total += w.Available + w.Held
 	}
-	want := int64(c.users) * loadFunds
+	want := int64(len(users)) * funds
 	if total != want {
 		return fmt.Errorf("conservation FAILED: the load users hold %d fen, but %d were topped up", total, want)
 	}
-	fmt.Fprintf(stdout, "conservation OK: %d users hold exactly the %d fen topped up\n", c.users, want)
+	fmt.Fprintf(stdout, "conservation OK: %d users hold exactly the %d fen topped up\n", len(users), want)
 	return nil
 }
 

@@ -18,11 +18,14 @@ type operation func(ctx context.Context, tx *store.Tx) (status int, out any, err
 
 // idempotent runs op for a signed-in caller, at most once per
 // Idempotency-Key. body is the raw request body (already decoded by the
-// handler) and counts towards "the same request". The response is written
-// in op's own transaction, so the money and the record of the answer commit
-// together. Refusals (4xx) are recorded too and replayed; faults worth
-// retrying (5xx) release the key. Money-moving transactions are group
-// committed: concurrent requests share a commit (store.Grouped).
+// handler) and counts towards "the same request". The key is checked, op
+// run and its answer recorded in one transaction, so the money and the
+// record of the answer commit together, in one commit; a concurrent
+// attempt with the same key either finds the answer or collides with it
+// and runs again, finding it then (idempotency.Check and Record). Refusals
+// (4xx) are recorded too, afterwards, and replayed; faults worth retrying
+// (5xx) record nothing. Money-moving transactions are group committed:
+// concurrent requests share a commit (store.Grouped).
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte, op operation) error {
 	ctx := r.Context()
 	key := r.Header.Get("Idempotency-Key")
@@ -43,46 +46,64 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, body []byte,
 	if err := idempotency.CheckKey(key); err != nil {
 		return err
 	}
-	claim, replay, err := s.Idempotency.Begin(ctx, s.user(r).ID, key, requestHashFor(r.Method, r.URL.Path, body))
+	att := &idempotency.Attempt{Scope: s.user(r).ID, Key: key, Hash: requestHashFor(r.Method, r.URL.Path, body)}
+	var replay *idempotency.Response
+	var resp idempotency.Response
+	err := s.DB.Grouped(ctx, func(tx *store.Tx) error {
+		var err error
+		if replay, err = s.checkKey(ctx, tx, att); err != nil || replay != nil {
+			return err
+		}
+		status, out, err := op(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if resp, err = answer(status, out); err != nil {
+			return err
+		}
+		return s.Idempotency.Record(ctx, tx, []*idempotency.Attempt{att}, []idempotency.Response{resp})
+	})
 	if err != nil {
-		return err
+		p := problemFor(err, requestID(ctx))
+		if p.Status >= 500 || errs.Is(err, idempotency.CodeInProgress) || errs.Is(err, idempotency.CodeMismatch) {
+			return err
+		}
+		// Record the refusal, so that a retry gets exactly this answer —
+		// unless a concurrent attempt with the key answered first.
+		refused := refusal(p)
+		rerr := s.DB.Grouped(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			var err error
+			if replay, err = s.checkKey(ctx, tx, att); err != nil || replay != nil {
+				return err
+			}
+			return s.Idempotency.Record(ctx, tx, []*idempotency.Attempt{att}, []idempotency.Response{refused})
+		})
+		if rerr != nil && !errs.Is(rerr, idempotency.CodeInProgress) {
+			s.Logger.ErrorContext(ctx, "recording a refused idempotent request", "error", rerr)
+		}
+		if replay == nil {
+			writeBody(w, refused.Status, refused.ContentType, refused.Body) // exactly what a retry will get
+			return nil
+		}
 	}
 	if replay != nil {
 		w.Header().Set("Idempotent-Replayed", "true")
 		writeBody(w, replay.Status, replay.ContentType, replay.Body)
 		return nil
 	}
-	var resp idempotency.Response
-	err = s.DB.Grouped(ctx, func(tx *store.Tx) error {
-		status, out, err := op(ctx, tx)
-		if err != nil {
-			return err
-		}
-		resp, err = answer(status, out)
-		if err != nil {
-			return err
-		}
-		return claim.Finish(ctx, tx, resp)
-	})
-	if err != nil {
-		p := problemFor(err, requestID(ctx))
-		// The claim must be settled even if the client has gone away.
-		bg := context.WithoutCancel(ctx)
-		if p.Status >= 500 || errs.Is(err, idempotency.CodeInProgress) {
-			if rerr := claim.Release(bg); rerr != nil {
-				s.Logger.ErrorContext(ctx, "releasing an idempotency key", "error", rerr)
-			}
-			return err
-		}
-		refused := refusal(p)
-		if ferr := claim.FinishAlone(bg, refused); ferr != nil {
-			s.Logger.ErrorContext(ctx, "recording a refused idempotent request", "error", ferr)
-		}
-		writeBody(w, refused.Status, refused.ContentType, refused.Body) // exactly what a retry will get
-		return nil
-	}
 	writeBody(w, resp.Status, resp.ContentType, resp.Body)
 	return nil
+}
+
+// checkKey judges one Idempotency-Key in tx: the answer to replay, or a
+// refusal (another attempt holds it, or it came with another request), or
+// neither, when the request may run.
+func (s *Server) checkKey(ctx context.Context, tx *store.Tx, att *idempotency.Attempt) (*idempotency.Response, error) {
+	replays, refusals, err := s.Idempotency.Check(ctx, tx, []*idempotency.Attempt{att})
+	if err != nil {
+		return nil, err
+	}
+	return replays[0], refusals[0]
 }
 
 // answer is the response to record for a success.

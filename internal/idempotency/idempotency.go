@@ -1,10 +1,11 @@
 // Package idempotency makes a request with an Idempotency-Key take effect at
-// most once. The first attempt claims the key; the operation then records
-// its response in the key's row inside the operation's own transaction, so
-// the effect and the record of it commit together or not at all. Retries get
-// the recorded response replayed byte for byte. A crash before the commit
-// leaves the key claimed but unfinished; once its lease runs out, a retry
-// runs the operation afresh — which is safe, because nothing was committed.
+// most once. The operation's own transaction checks the key (Check), does
+// the work and records the response in the key's row (Record), so the
+// effect and the record of it commit together, in one commit, or not at
+// all. Retries get the recorded response replayed byte for byte. A crash
+// before the commit leaves nothing, and a retry runs the operation afresh.
+// Two attempts at once cannot both take effect: the second one's record
+// collides with the first's, and its transaction runs again and replays.
 package idempotency
 
 import (
@@ -29,14 +30,11 @@ type Store struct {
 	db *store.DB
 	// TTL is how long a finished key is remembered. At least 24 hours.
 	TTL time.Duration
-	// Lease is how long an unfinished attempt holds its key before a retry
-	// may take it over.
-	Lease time.Duration
 }
 
 // New returns a Store that remembers keys for 48 hours.
 func New(db *store.DB) *Store {
-	return &Store{db: db, TTL: 48 * time.Hour, Lease: time.Minute}
+	return &Store{db: db, TTL: 48 * time.Hour}
 }
 
 // Response is a recorded answer.
@@ -44,14 +42,6 @@ type Response struct {
 	Status      int
 	ContentType string
 	Body        []byte
-}
-
-// Claim is a held key. Exactly one attempt holds a key at a time.
-type Claim struct {
-	s     *Store
-	scope string
-	key   string
-	token string
 }
 
 // CheckKey validates a client's key: 1 to 255 visible ASCII characters.
@@ -65,53 +55,6 @@ func CheckKey(key string) error {
 		}
 	}
 	return nil
-}
-
-// Begin claims key for scope (the caller) and a request whose hash is
-// requestHash. It returns either a claim, to run the operation under, or
-// the response recorded by an earlier attempt, to replay.
-func (s *Store) Begin(ctx context.Context, scope, key, requestHash string) (*Claim, *Response, error) {
-	token := newToken()
-	var replay *Response
-	claimed := false
-	err := s.db.Grouped(ctx, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys
-			(scope, idem_key, request_hash, claim, state, locked_until, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, 'running', $5, $6, $7)
-			ON CONFLICT (scope, idem_key) DO NOTHING`,
-			scope, key, requestHash, token, tx.Now.Add(s.Lease), tx.Now, tx.Now.Add(s.TTL))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			claimed = true
-			return nil
-		}
-		var r row
-		err = tx.QueryRow(ctx, `SELECT `+rowColumns+` FROM idempotency_keys WHERE scope = $1 AND idem_key = $2`, scope, key).
-			Scan(r.dest()...)
-		if err != nil {
-			return err
-		}
-		replay, err = s.judge(tx.Now, requestHash, r)
-		if err != nil || replay != nil {
-			return err
-		}
-		// Forgotten, or its attempt died without finishing: take its place.
-		claimed, err = s.takeOver(ctx, tx, r.claim, row{scope: scope, key: key, hash: requestHash, claim: token,
-			state: "running", lockedUntil: tx.Now.Add(s.Lease)})
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if replay != nil {
-		return nil, replay, nil
-	}
-	if !claimed {
-		return nil, nil, errs.E(errs.Internal, "The idempotency key could not be claimed.")
-	}
-	return &Claim{s: s, scope: scope, key: key, token: token}, nil, nil
 }
 
 // row is a key's stored row.
@@ -131,7 +74,8 @@ func (r *row) dest() []any {
 // judge says what a stored key means for a new attempt with requestHash
 // at now: a response to replay, a refusal, or neither — the attempt may
 // take the key over, because the key is forgotten (past its time) or the
-// attempt holding it died without finishing (past its lease).
+// attempt holding it died without finishing (past its lock: rows in the
+// "running" state were left by versions that claimed keys ahead).
 func (s *Store) judge(now time.Time, requestHash string, r row) (*Response, error) {
 	switch {
 	case !now.Before(r.expiresAt):
@@ -166,38 +110,6 @@ func (s *Store) takeOver(ctx context.Context, tx *store.Tx, prior string, r row)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
-}
-
-// Finish records resp inside tx, the transaction of the operation itself.
-// If another attempt has taken the key over (this one outlived its lease),
-// it fails, and the operation's transaction must roll back.
-func (c *Claim) Finish(ctx context.Context, tx *store.Tx, resp Response) error {
-	res, err := tx.Exec(ctx, `UPDATE idempotency_keys SET state = 'done', status = $1, content_type = $2, body = $3
-		WHERE scope = $4 AND idem_key = $5 AND claim = $6 AND state = 'running'`,
-		resp.Status, resp.ContentType, string(resp.Body), c.scope, c.key, c.token)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return &errs.Error{Code: CodeInProgress, Message: "This request took too long and a retry with the same Idempotency-Key took over; its result stands.", RetryAfter: time.Second}
-	}
-	return nil
-}
-
-// FinishAlone records a response for an operation that wrote nothing (it
-// was refused), in a transaction of its own.
-func (c *Claim) FinishAlone(ctx context.Context, resp Response) error {
-	return c.s.db.Grouped(ctx, func(tx *store.Tx) error { return c.Finish(ctx, tx, resp) })
-}
-
-// Release gives the key up after a failure worth retrying (the database was
-// busy, say), so the next attempt runs the operation again.
-func (c *Claim) Release(ctx context.Context) error {
-	return c.s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND idem_key = $2 AND claim = $3 AND state = 'running'`,
-			c.scope, c.key, c.token)
-		return err
-	})
 }
 
 // Purge forgets keys past their time.

@@ -115,11 +115,6 @@ func (s *Service) SendTip(ctx context.Context, tx *store.Tx, a circle.Actor, pos
 	if err := s.counted(ctx, tx, &pl.Post); err != nil {
 		return Tip{}, err
 	}
-	if pl.circleID != "" {
-		if err := circle.Activity(ctx, tx, pl.circleID); err != nil {
-			return Tip{}, err
-		}
-	}
 	return tip, s.notify(ctx, tx, Notice{UserID: author.ID, Kind: "tip", ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID,
 		Amount: tip.Amount, Text: snippet(pl.Text)})
 }
