@@ -16,7 +16,9 @@ import (
 	"github.com/quanzi/quanzi/internal/api"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/demo"
+	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -90,7 +92,13 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, c.hashConcurrency), cfg)
 	idem := idempotency.New(db)
 	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
+	outbox, err := event.Open(db, event.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	notes := notify.New(db, outbox)
 	circles := circle.New(db)
+	circles.Notifier = notes
 	if c.demo {
 		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles)
 		if err != nil {
@@ -103,7 +111,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Flags: rollout.New(db), Notes: notes, Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
@@ -116,6 +124,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(notes.Shutdown) // open notification streams end, so draining does not wait for them
 	go janitor(ctx, log, accounts, idem, wallets, circles)
 	go creditWorker(ctx, log, accounts)
 	// Changes made by other nodes (or by quanzi admin) reach this node's

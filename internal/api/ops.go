@@ -21,6 +21,7 @@ func (s *Server) addRoutes() {
 	s.statementRoutes()
 	s.circleRoutes()
 	s.flagRoutes()
+	s.notificationRoutes()
 }
 
 func (s *Server) opsRoutes() {

@@ -136,8 +136,12 @@ func TestAnEventInATransactionThatFailsIsNeverDelivered(t *testing.T) {
 	emit(t, db, ob, "kept.one", "y")
 	in.wait(t, 1, time.Second)
 	time.Sleep(100 * time.Millisecond) // several polls
-	if evs := in.wait(t, 1, 0); len(evs) != 1 || evs[0].Subject != "kept.one" {
-		t.Fatalf("heard %+v", evs)
+	// The kept one may come twice (a poll this eager can take a row before
+	// its deletion); the doomed ones never.
+	for _, ev := range in.wait(t, 1, 0) {
+		if ev.Subject != "kept.one" {
+			t.Fatalf("heard %+v", ev)
+		}
 	}
 	waitRows(t, db, 0)
 }
