@@ -33,6 +33,7 @@ type serveConfig struct {
 	sessionMaxAge   time.Duration
 	hashConcurrency int
 	shutdownTimeout time.Duration
+	nats            string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,6 +50,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.DurationVar(&c.sessionMaxAge, "session-max-age", account.DefaultConfig.SessionMaxAge, "a session ends this long after sign-in, used or not")
 	fs.IntVar(&c.hashConcurrency, "hash-concurrency", 0, "password hashes computed at once, each taking 19 MiB (0: one per CPU)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight at shutdown")
+	fs.StringVar(&c.nats, "nats", "", "a nats://… URL: carry events (notifications, feed updates) between the quanzi nodes sharing one PostgreSQL through NATS JetStream (needs nats-server -js); empty: within this process only")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -70,6 +72,18 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 	slog.SetDefault(log)
 
+	var bus event.Bus // nil: in-process
+	if c.nats != "" {
+		if bus, err = event.DialNATS(ctx, c.nats, log); err != nil {
+			return err
+		}
+		log.Info("events go through NATS JetStream", "stream", event.NATSStream)
+		defer func() {
+			if bus != nil { // the outbox never took it
+				bus.Close()
+			}
+		}()
+	}
 	db, err := store.Open(ctx, c.options())
 	if err != nil {
 		return err
@@ -92,10 +106,11 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, c.hashConcurrency), cfg)
 	idem := idempotency.New(db)
 	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
-	outbox, err := event.Open(db, event.Options{Logger: log})
+	outbox, err := event.Open(db, event.Options{Bus: bus, Logger: log}) // the relay stops, and closes the bus, with db
 	if err != nil {
 		return err
 	}
+	bus = nil
 	notes := notify.New(db, outbox)
 	circles := circle.New(db)
 	circles.Notifier = notes
