@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"strings"
@@ -185,5 +186,20 @@ func TestServeExplainsNATS(t *testing.T) {
 	_, _, err := runCLI(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--nats", "nats://127.0.0.1:1")
 	if err == nil || !strings.Contains(err.Error(), "connecting to NATS at nats://127.0.0.1:1") {
 		t.Fatalf("unreachable NATS: %v", err)
+	}
+}
+
+func TestLoadNotify(t *testing.T) {
+	args := dbArgs(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	base, done, _ := startServe(t, ctx, append([]string{"--hash-concurrency", "2"}, args...)...)
+	out, errOut, err := runCLI(t, "load", "notify", "--url", base, "--streams", "6", "--per-user", "3", "--rate", "20", "--duration", "1s")
+	cancel()
+	<-done
+	if err != nil || !strings.Contains(out, "0 repeated, 0 streams ended early") || !strings.Contains(out, "p99") || !strings.Contains(out, "with 6 streams open") {
+		t.Fatalf("load notify: %v\n%s%s", err, out, errOut)
+	}
+	if _, _, err := runCLI(t, "load", "notify", "--per-user", "21"); !errors.Is(err, errUsage) {
+		t.Fatalf("too many streams per user: %v", err)
 	}
 }

@@ -27,6 +27,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runLoadTransfers(ctx, args[1:], stdout, stderr)
 	case "search":
 		return runLoadSearch(ctx, args[1:], stdout, stderr)
+	case "notify":
+		return runLoadNotify(ctx, args[1:], stdout, stderr)
 	}
 	help := scenario == "-h" || scenario == "--help" || scenario == "help"
 	w := stderr
@@ -37,13 +39,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
   transfers   register and fund users, then send transfers between them over HTTP
   search      fill the circle directory, then search it in Chinese and English over HTTP
+  notify      hold notification streams open and measure how fast notifications reach them
 
 quanzi load <scenario> --help lists a scenario's flags.
 `)
 	if help {
 		return nil
 	}
-	return fmt.Errorf("%w: quanzi load needs a scenario: transfers or search", errUsage)
+	return fmt.Errorf("%w: quanzi load needs a scenario: transfers, search or notify", errUsage)
 }
 
 func runLoadTransfers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
