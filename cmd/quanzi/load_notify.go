@@ -66,8 +66,7 @@ type notifyStream struct {
 }
 
 func (c notifyLoad) run(ctx context.Context, stdout, stderr io.Writer) error {
-	cl := newCaller(ctx, c.url, 32)
-	call := cl.call
+	call := newCaller(ctx, c.url, 32).call
 	nUsers := (c.streams + c.perUser - 1) / c.perUser
 	run := randomHex(4)
 	users, err := registerUsers(stderr, call, "n_"+run, nUsers+1, 0)
@@ -86,19 +85,40 @@ func (c notifyLoad) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Streams: each on a connection of its own, as browsers hold them.
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	streams, readers, err := c.open(sctx, stderr, users)
+	if err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second) // let the server settle
+	with, err := serverRSS(ctx, c.streamURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "server memory (RSS): %.1f MiB before, %.1f MiB with %d streams open (%.1f KiB per stream)\n",
+		mib(before), mib(with), c.streams, float64(with-before)/1024/float64(c.streams))
+
+	caused, failures, elapsed := c.cause(ctx, stderr, call, circle.ID, owner, users)
+	time.Sleep(2 * time.Second) // the last deliveries
+	stop()
+	readers.Wait()
+	return c.report(stdout, streams, caused, failures, elapsed)
+}
+
+// open opens the streams, each on a connection of its own as browsers
+// hold them, and starts reading them.
+func (c notifyLoad) open(ctx context.Context, stderr io.Writer, users []loadUser) ([]*notifyStream, *sync.WaitGroup, error) {
 	client := &http.Client{Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: -1,
-		ForceAttemptHTTP2:   false,
 	}}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
 	streams := make([]*notifyStream, c.streams)
 	var opened atomic.Int64
 	var openErr atomic.Value
 	bar := newProgress(stderr, "opening streams", false)
-	var wg, readers sync.WaitGroup
+	var wg sync.WaitGroup
+	readers := &sync.WaitGroup{}
 	next := make(chan int)
 	for range 32 {
 		wg.Add(1)
@@ -107,7 +127,7 @@ func (c notifyLoad) run(ctx context.Context, stdout, stderr io.Writer) error {
 			for i := range next {
 				st := &notifyStream{user: i / c.perUser, seen: map[int64]bool{}}
 				streams[i] = st
-				res, err := openStream(sctx, client, c.streamURL, users[st.user].token, "")
+				res, err := openStream(ctx, client, c.streamURL, users[st.user].token, "")
 				if err != nil {
 					openErr.CompareAndSwap(nil, err)
 					st.ended = err
@@ -117,24 +137,8 @@ func (c notifyLoad) run(ctx context.Context, stdout, stderr io.Writer) error {
 				go func() {
 					defer readers.Done()
 					defer res.Body.Close()
-					err := readEvents(res.Body, func(ev sseEvent) bool {
-						arrived := time.Now()
-						var n struct {
-							Seq       int64
-							CreatedAt time.Time `json:"created_at"`
-						}
-						json.Unmarshal([]byte(ev.data), &n)
-						st.mu.Lock()
-						if st.seen[n.Seq] {
-							st.dups++
-						} else {
-							st.seen[n.Seq] = true
-							st.lat = append(st.lat, arrived.Sub(n.CreatedAt))
-						}
-						st.mu.Unlock()
-						return true
-					})
-					if sctx.Err() == nil {
+					err := readEvents(res.Body, st.receive)
+					if ctx.Err() == nil {
 						st.mu.Lock()
 						st.ended = err
 						st.mu.Unlock()
@@ -151,71 +155,85 @@ func (c notifyLoad) run(ctx context.Context, stdout, stderr io.Writer) error {
 	wg.Wait()
 	bar.finish()
 	if err, _ := openErr.Load().(error); err != nil {
-		return fmt.Errorf("opening %d streams: %w (raise the open-file limit of both processes: ulimit -n)", c.streams, err)
+		return nil, nil, fmt.Errorf("opening %d streams: %w (raise the open-file limit of both processes: ulimit -n)", c.streams, err)
 	}
-	time.Sleep(2 * time.Second) // let the server settle
-	with, err := serverRSS(ctx, c.streamURL)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "server memory (RSS): %.1f MiB before, %.1f MiB with %d streams open (%.1f KiB per stream)\n",
-		mib(before), mib(with), c.streams, float64(with-before)/1024/float64(c.streams))
+	return streams, readers, nil
+}
 
-	// Notifications: each user in turn asks to join and is denied.
-	var sent atomic.Int64
+// receive notes a notification's arrival on the stream.
+func (st *notifyStream) receive(ev sseEvent) bool {
+	arrived := time.Now()
+	var n struct {
+		Seq       int64
+		CreatedAt time.Time `json:"created_at"`
+	}
+	json.Unmarshal([]byte(ev.data), &n)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.seen[n.Seq] {
+		st.dups++
+	} else {
+		st.seen[n.Seq] = true
+		st.lat = append(st.lat, arrived.Sub(n.CreatedAt))
+	}
+	return true
+}
+
+// cause causes notifications at the rate for the duration: each user in
+// turn asks to join and is denied. It returns how many each user got, the
+// failures by kind, and how long it took.
+func (c notifyLoad) cause(ctx context.Context, stderr io.Writer, call func(method, path, token, key string, body any) (int, []byte, error),
+	circleID string, owner loadUser, users []loadUser) ([]atomic.Int64, map[string]int, time.Duration) {
 	var failMu sync.Mutex
 	failures := map[string]int{}
-	perUser := make([]atomic.Int64, nUsers)
-	busy := make([]sync.Mutex, nUsers)
+	caused := make([]atomic.Int64, len(users))
+	busy := make([]sync.Mutex, len(users))
 	tick := time.NewTicker(time.Duration(float64(time.Second) / c.rate))
+	defer tick.Stop()
 	deadline := time.Now().Add(c.duration)
-	var producers sync.WaitGroup
-	bar = newProgress(stderr, "causing notifications", false)
+	var wg sync.WaitGroup
+	bar := newProgress(stderr, "causing notifications", false)
 	start := time.Now()
 	for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
 		<-tick.C
-		u := i % nUsers
-		producers.Add(1)
+		u := i % len(users)
+		wg.Add(1)
 		go func() {
-			defer producers.Done()
+			defer wg.Done()
 			busy[u].Lock() // one request of a user's at a time
 			defer busy[u].Unlock()
-			fail := func() string {
-				code, b, err := call("POST", "/api/v1/circles/"+circle.ID+"/members", users[u].token, "", map[string]any{})
-				if f := failure(code, b, err)(202); f != "" {
-					return "join: " + f
-				}
+			code, b, err := call("POST", "/api/v1/circles/"+circleID+"/members", users[u].token, "", map[string]any{})
+			f := failure(code, b, err)(202)
+			if f == "" {
 				var j struct{ Request struct{ ID string } }
 				json.Unmarshal(b, &j)
-				code, b, err = call("POST", "/api/v1/circles/"+circle.ID+"/join-requests/"+j.Request.ID+"/deny", owner.token, "", map[string]any{"reason": "load"})
-				if f := failure(code, b, err)(200); f != "" {
-					return "deny: " + f
+				code, b, err = call("POST", "/api/v1/circles/"+circleID+"/join-requests/"+j.Request.ID+"/deny", owner.token, "", map[string]any{"reason": "load"})
+				if f = failure(code, b, err)(200); f == "" {
+					caused[u].Add(1)
+					return
 				}
-				perUser[u].Add(1)
-				return ""
-			}()
-			if fail != "" {
-				failMu.Lock()
-				failures[fail]++
-				failMu.Unlock()
+				f = "deny: " + f
+			} else {
+				f = "join: " + f
 			}
-			sent.Add(1)
+			failMu.Lock()
+			failures[f]++
+			failMu.Unlock()
 		}()
 		bar.update(int(time.Since(start)/time.Millisecond), int(c.duration/time.Millisecond))
 	}
-	tick.Stop()
-	producers.Wait()
+	wg.Wait()
 	bar.finish()
-	elapsed := time.Since(start)
-	time.Sleep(2 * time.Second) // the last deliveries
-	stop()
-	readers.Wait()
+	return caused, failures, time.Since(start)
+}
 
+// report prints what the streams received against what was caused.
+func (c notifyLoad) report(stdout io.Writer, streams []*notifyStream, caused []atomic.Int64, failures map[string]int, elapsed time.Duration) error {
 	var lat []time.Duration
 	want, dups, ended := 0, 0, 0
 	for _, st := range streams {
 		st.mu.Lock()
-		want += int(perUser[st.user].Load())
+		want += int(caused[st.user].Load())
 		lat = append(lat, st.lat...)
 		dups += st.dups
 		if st.ended != nil {
@@ -230,12 +248,15 @@ func (c notifyLoad) run(ctx context.Context, stdout, stderr io.Writer) error {
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(10 * time.Microsecond)
 	}
-	notes := 0
-	for i := range perUser {
-		notes += int(perUser[i].Load())
+	notes, failed := 0, 0
+	for i := range caused {
+		notes += int(caused[i].Load())
+	}
+	for _, n := range failures {
+		failed += n
 	}
 	fmt.Fprintf(stdout, "notifications: %d in %s = %.1f/s, %d failed; deliveries: %d of %d expected, %d repeated, %d streams ended early\n",
-		notes, elapsed.Round(time.Millisecond), float64(notes)/elapsed.Seconds(), int(sent.Load())-notes, len(lat), want, dups, ended)
+		notes, elapsed.Round(time.Millisecond), float64(notes)/elapsed.Seconds(), failed, len(lat), want, dups, ended)
 	fmt.Fprintf(stdout, "creation to delivery: p50 %s  p95 %s  p99 %s  max %s\n", pct(0.5), pct(0.95), pct(0.99), pct(1))
 	keys := make([]string, 0, len(failures))
 	for k := range failures {

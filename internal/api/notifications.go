@@ -1,9 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/errs"
@@ -11,8 +15,9 @@ import (
 )
 
 // Server-sent events: a comment line this often keeps proxies and clients
-// from taking a quiet stream for a dead one; a write that takes longer
-// than streamWriteTimeout means the client stopped reading.
+// from taking a quiet stream for a dead one (and rechecks the session); a
+// write that takes longer than streamWriteTimeout means the client
+// stopped reading.
 var (
 	streamHeartbeat    = 25 * time.Second
 	streamWriteTimeout = 10 * time.Second
@@ -142,6 +147,13 @@ func (s *Server) circleMuted(w http.ResponseWriter, r *http.Request) error {
 
 // notificationStream serves the caller's notifications as server-sent
 // events until the client goes, falls behind, or the server shuts down.
+//
+// Over HTTP/1.1 it takes the connection over from net/http once the
+// stream is open (http.Hijacker), and writes the events itself from a
+// goroutine of its own: net/http would otherwise keep 10 KiB of buffers
+// and two goroutines for each stream for as long as it lasts, which is
+// most of what thousands of open streams cost. Where the connection
+// cannot be taken (HTTP/2), the handler serves the stream itself.
 func (s *Server) notificationStream(w http.ResponseWriter, r *http.Request) error {
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
@@ -156,37 +168,100 @@ func (s *Server) notificationStream(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	rc := http.NewResponseController(w)
-	// The server's read timeout is for requests, not for a stream that
-	// lasts hours: without this, it would end the stream's context.
-	rc.SetReadDeadline(time.Time{})
+	_, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	p := &pump{s: s, st: st, token: strings.TrimSpace(token), requestID: requestID(ctx)}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
+	rc := http.NewResponseController(w)
+	conn, brw, err := rc.Hijack()
+	if err == nil && brw.Reader.Buffered() == 0 {
+		h.Set("Connection", "close") // the stream's end is the connection's
+		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		var head bytes.Buffer
+		head.WriteString("HTTP/1.1 200 OK\r\n")
+		h.Write(&head)
+		head.WriteString("\r\n")
+		go p.runConn(conn, head.Bytes())
+		return nil
+	}
+	if err == nil { // the client sent more after its request: not a stream client
+		st.Close()
+		conn.Close()
+		return nil
+	}
+	defer st.Close()
+	// The server's read timeout is for requests, not for a stream that
+	// lasts hours: without this, it would end the stream's context.
+	rc.SetReadDeadline(time.Time{})
 	w.WriteHeader(http.StatusOK)
+	p.run(ctx, func(b []byte) error {
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	})
+	return nil
+}
+
+// pump writes one stream's events.
+type pump struct {
+	s         *Server
+	st        *notify.Stream
+	token     string
+	requestID string
+}
+
+// runConn serves the stream on a connection taken over from net/http,
+// after writing the response head, until the stream ends or the client
+// goes; then closes the connection.
+func (p *pump) runConn(conn net.Conn, head []byte) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer conn.Close()
+	defer p.st.Close()
+	go func() {
+		// A stream's client sends nothing more: a read returns when it goes.
+		var b [1]byte
+		conn.Read(b[:])
+		cancel()
+	}()
+	p.run(ctx, func(b []byte) error {
+		conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if head != nil {
+			b, head = append(head, b...), nil
+		}
+		_, err := conn.Write(b)
+		return err
+	})
+}
+
+// run writes the retry hint, then each batch of notifications as events,
+// and a heartbeat comment in quiet moments, until the stream ends.
+func (p *pump) run(ctx context.Context, write func([]byte) error) {
 	buf := []byte("retry: 2000\n\n")
 	for {
-		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := w.Write(buf); err != nil {
-			return nil
+		if err := write(buf); err != nil {
+			return
 		}
-		if err := rc.Flush(); err != nil {
-			return nil
-		}
-		items, err := st.Next(ctx, streamHeartbeat)
+		items, err := p.st.Next(ctx, streamHeartbeat)
 		if err != nil {
 			if !errors.Is(err, notify.ErrSlow) && !errors.Is(err, notify.ErrShutdown) && ctx.Err() == nil {
-				s.Logger.WarnContext(ctx, "a notification stream failed", "request_id", requestID(ctx), "error", err)
+				p.s.Logger.WarnContext(ctx, "a notification stream failed", "request_id", p.requestID, "error", err)
 			}
-			return nil // headers are out: the stream just ends, and the client resumes
+			return // headers are out: the stream just ends, and the client resumes
 		}
-		if cap(buf) > 16<<10 {
-			buf = nil // a long replay's buffer is not kept for the hours after
-		}
-		buf = buf[:0]
+		buf = nil // not kept between events: thousands of streams wait at once
 		if len(items) == 0 {
-			buf = append(buf, ": heartbeat\n\n"...)
+			// A quiet moment: check the session still holds, so signing out
+			// (or an account disabled) ends the stream within a heartbeat.
+			var err error
+			notify.Shallow(func() { _, err = p.s.Accounts.Authenticate(ctx, p.token) })
+			if errs.Is(err, errs.Unauthenticated) {
+				return
+			}
+			buf = []byte(": heartbeat\n\n")
 		}
 		for _, it := range items {
 			buf = append(buf, "id: "...)

@@ -321,6 +321,28 @@ func TestTheStreamDeliversLiveAndResumesWithoutRepeats(t *testing.T) {
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/notifications/stream"}), 401, "unauthenticated")
 }
 
+func TestSigningOutEndsTheStream(t *testing.T) {
+	old := streamHeartbeat
+	streamHeartbeat = 30 * time.Millisecond
+	t.Cleanup(func() { streamHeartbeat = old })
+	e := newEnv(t)
+	ana := e.user("ana", account.RoleUser)
+	s := e.stream(ana, nil, "")
+	if r := e.do(req{method: "DELETE", path: "/api/v1/sessions/current", token: ana}); r.status != 204 {
+		t.Fatalf("sign out: %d %s", r.status, r.body)
+	}
+	for timeout := time.After(5 * time.Second); ; {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				return
+			}
+		case <-timeout:
+			t.Fatal("the stream outlived its session")
+		}
+	}
+}
+
 func TestTheStreamSendsHeartbeatsAndEndsAtShutdown(t *testing.T) {
 	old := streamHeartbeat
 	streamHeartbeat = 30 * time.Millisecond

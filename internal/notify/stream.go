@@ -73,7 +73,10 @@ func (s *Service) Stream(ctx context.Context, userID string, after int64, resume
 		return nil, err
 	}
 	var last int64
-	err := s.db.QueryRow(ctx, `SELECT last_seq FROM notify_state WHERE user_id = $1`, userID).Scan(&last)
+	var err error
+	Shallow(func() {
+		err = s.db.QueryRow(ctx, `SELECT last_seq FROM notify_state WHERE user_id = $1`, userID).Scan(&last)
+	})
 	if err != nil && err != store.ErrNoRows {
 		s.hub.remove(st)
 		return nil, err
@@ -98,21 +101,15 @@ func (st *Stream) Next(ctx context.Context, wait time.Duration) ([]Item, error) 
 	defer st.timer.Stop()
 	for {
 		if st.catchUp {
-			ns, err := st.s.since(ctx, st.userID, st.last, catchUpPage)
+			var items []Item
+			var err error
+			Shallow(func() { items, err = st.s.replay(ctx, st.userID, st.last) })
 			if err != nil {
 				return nil, err
 			}
-			st.catchUp = len(ns) == catchUpPage
-			if len(ns) > 0 {
-				items := make([]Item, len(ns))
-				for i, n := range ns {
-					b, err := json.Marshal(n)
-					if err != nil {
-						return nil, errs.Wrap(err, "encoding a notification")
-					}
-					items[i] = Item{n.Seq, b}
-				}
-				st.last = ns[len(ns)-1].Seq
+			st.catchUp = len(items) == catchUpPage
+			if len(items) > 0 {
+				st.last = items[len(items)-1].Seq
 				return items, nil
 			}
 		}
@@ -136,6 +133,42 @@ func (st *Stream) Next(ctx context.Context, wait time.Duration) ([]Item, error) 
 		case <-st.timer.C:
 			return nil, nil
 		}
+	}
+}
+
+// replay reads the next page of notifications after after, encoded.
+func (s *Service) replay(ctx context.Context, userID string, after int64) ([]Item, error) {
+	ns, err := s.since(ctx, userID, after, catchUpPage)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]Item, len(ns))
+	for i, n := range ns {
+		b, err := json.Marshal(n)
+		if err != nil {
+			return nil, errs.Wrap(err, "encoding a notification")
+		}
+		items[i] = Item{n.Seq, b}
+	}
+	return items, nil
+}
+
+// Shallow runs f on a goroutine of its own and waits for it. A stream's
+// goroutine lives for hours and keeps the stack it once grew; database
+// calls need deep ones (the SQLite driver especially), so a stream makes
+// them here, and idles on a small stack: with thousands of streams open
+// the difference is most of their memory.
+func Shallow(f func()) {
+	var p any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { p = recover() }()
+		f()
+	}()
+	<-done
+	if p != nil {
+		panic(p)
 	}
 }
 
