@@ -82,6 +82,11 @@ type Options struct {
 	Lease time.Duration
 	// Queue bounds the events waiting in memory for the relay.
 	Queue int
+	// WriteOnly runs no relay: Emit only writes, and the relays of the
+	// servers sharing the database publish the rows after Grace. For
+	// short-lived processes (quanzi admin …), which would otherwise
+	// publish to no one but themselves.
+	WriteOnly bool
 }
 
 // Defaults for Options.
@@ -129,6 +134,11 @@ func Open(db *store.DB, opts Options) (*Outbox, error) {
 		stopped:   make(chan struct{}),
 	}
 	o.subs.Store(&[]*subscriber{})
+	if opts.WriteOnly {
+		close(o.stopped)
+		o.committed = nil // a send on a nil channel never proceeds: Emit's hand-over is skipped
+		return o, nil
+	}
 	if err := o.bus.Listen(o.dispatch); err != nil {
 		return nil, err
 	}

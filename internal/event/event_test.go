@@ -319,3 +319,25 @@ func TestCancelStopsASubscription(t *testing.T) {
 		t.Fatalf("heard %d after cancel", got.Load())
 	}
 }
+
+// TestAWriteOnlyOutboxLeavesItsRowsToTheServers: a short-lived process
+// writes events and leaves; a server's relay publishes them after Grace.
+func TestAWriteOnlyOutboxLeavesItsRowsToTheServers(t *testing.T) {
+	db := storetest.Open(t)
+	cli, err := event.Open(db, event.Options{WriteOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := listen(cli, "")
+	emit(t, db, cli, "admin.did", 1)
+	time.Sleep(50 * time.Millisecond)
+	if mine.len() != 0 || outboxRows(t, db) != 1 {
+		t.Fatalf("the write-only outbox published: %d heard, %d rows", mine.len(), outboxRows(t, db))
+	}
+	server, err := event.Open(db, event.Options{PollEvery: 10 * time.Millisecond, Grace: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen(server, "admin.").wait(t, 1, 5*time.Second)
+	waitRows(t, db, 0)
+}
