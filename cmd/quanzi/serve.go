@@ -16,7 +16,9 @@ import (
 	"github.com/quanzi/quanzi/internal/api"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/demo"
+	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/social"
@@ -33,6 +35,7 @@ type serveConfig struct {
 	sessionMaxAge   time.Duration
 	hashConcurrency int
 	shutdownTimeout time.Duration
+	nats            string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,6 +52,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.DurationVar(&c.sessionMaxAge, "session-max-age", account.DefaultConfig.SessionMaxAge, "a session ends this long after sign-in, used or not")
 	fs.IntVar(&c.hashConcurrency, "hash-concurrency", 0, "password hashes computed at once, each taking 19 MiB (0: one per CPU)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight at shutdown")
+	fs.StringVar(&c.nats, "nats", "", "a nats://… URL: carry events (notifications, feed updates) between the quanzi nodes sharing one PostgreSQL through NATS JetStream (needs nats-server -js); empty: within this process only")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -70,6 +74,18 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 	slog.SetDefault(log)
 
+	var bus event.Bus // nil: in-process
+	if c.nats != "" {
+		if bus, err = event.DialNATS(ctx, c.nats, log); err != nil {
+			return err
+		}
+		log.Info("events go through NATS JetStream", "stream", event.NATSStream)
+		defer func() {
+			if bus != nil { // the outbox never took it
+				bus.Close()
+			}
+		}()
+	}
 	db, err := store.Open(ctx, c.options())
 	if err != nil {
 		return err
@@ -95,9 +111,18 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	accounts := account.New(db, account.NewHasher(account.DefaultArgon2, c.hashConcurrency), cfg)
 	idem := idempotency.New(db)
 	wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
+	outbox, err := event.Open(db, event.Options{Bus: bus, Logger: log}) // the relay stops, and closes the bus, with db
+	if err != nil {
+		return err
+	}
+	bus = nil
+	notes := notify.New(db, outbox)
 	circles := circle.New(db)
+	circles.Notifier = notes
 	posts := post.New(db, circles, accounts, wallets)
+	posts.Notifier = notes
 	socials := social.New(db)
+	socials.Notify = notes.Tell
 	if c.demo {
 		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles, posts, socials)
 		if err != nil {
@@ -111,7 +136,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
-		Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
+		Notes: notes, Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
@@ -124,6 +149,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(notes.Shutdown) // open notification streams end, so draining does not wait for them
 	go janitor(ctx, log, accounts, idem, wallets, circles)
 	go creditWorker(ctx, log, accounts)
 	// Changes made by other nodes (or by quanzi admin) reach this node's

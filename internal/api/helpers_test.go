@@ -14,7 +14,9 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/social"
@@ -56,16 +58,20 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
+	notes := notify.New(db, event.New(db))
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
+	circles.Notifier = notes
+	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
+	posts.Notifier, socials.Notify = notes, notes.Tell
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallets, Circles: circles, Posts: post.New(db, circles, accounts, wallets), Flags: rollout.New(db),
-		Social: social.New(db)})
+		Wallet: wallets, Circles: circles, Posts: posts, Flags: rollout.New(db), Social: socials, Notes: notes})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
+	t.Cleanup(notes.Shutdown) // before srv.Close: open streams end
 	return &env{t: t, db: db, accounts: accounts, api: s, srv: srv, logs: logs}
 }
 

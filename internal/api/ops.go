@@ -23,6 +23,7 @@ func (s *Server) addRoutes() {
 	s.postRoutes()
 	s.flagRoutes()
 	s.socialRoutes()
+	s.notificationRoutes()
 }
 
 func (s *Server) opsRoutes() {

@@ -548,3 +548,48 @@ func TestMomentsForFriendsAndLists(t *testing.T) {
 	}
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + fid, token: bob}), 404, "not_found")
 }
+
+func TestLikesCommentsRepliesAndTipsNotifyTheirPeople(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Chatty"})
+	e.join(mei, c)
+	e.join(lin, c)
+	e.fund(lin, 1_000)
+	p := e.postIn(mei, c, map[string]any{"text": "notify me"})
+	e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/like", token: lin})
+	e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/like", token: mei}) // one's own: no notification
+	top := e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: owner, body: map[string]any{"text": "first"}})
+	e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: lin, body: map[string]any{"text": "agreed", "reply_to": top.json["id"]}})
+	if r := e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/tips", token: lin, body: map[string]any{"amount": 300, "anonymous": true}}); r.status != 201 {
+		t.Fatalf("tip: %d %s", r.status, r.body)
+	}
+	kinds := func(tok string) []string {
+		r := e.do(req{method: "GET", path: "/api/v1/notifications", token: tok})
+		var out []string
+		for _, it := range r.json["items"].([]any) {
+			n := it.(map[string]any)
+			k := n["kind"].(string)
+			if n["post_id"] != p {
+				t.Fatalf("a notification without its post: %v", n)
+			}
+			if a, ok := n["amount"].(float64); ok {
+				k += fmt.Sprint(":", a)
+			}
+			out = append(out, k+"@"+n["actor"].(map[string]any)["handle"].(string))
+		}
+		sort.Strings(out)
+		return out
+	}
+	// The author hears of the like, both comments and the tip (who sent
+	// an anonymous tip is no secret to its recipient); the commenter of
+	// the reply.
+	if got := kinds(mei); fmt.Sprint(got) != "[comment@lin comment@owner like@lin tip:300@lin]" {
+		t.Fatalf("the author's notifications: %v", got)
+	}
+	if got := kinds(owner); fmt.Sprint(got) != "[reply@lin]" {
+		t.Fatalf("the commenter's notifications: %v", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
@@ -104,6 +105,9 @@ var codes = map[errs.Code]codeInfo{
 
 	rollout.CodeUnavailable: {404, "Feature not available"},
 	policy.CodeDenied:       {403, "Not allowed by the circle's rules"},
+
+	notify.CodeUnknownNotification: {404, "Unknown notification"},
+	notify.CodeBadLastEventID:      {400, "Invalid Last-Event-ID"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},

@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
 	"github.com/quanzi/quanzi/internal/social"
@@ -33,6 +34,7 @@ type Deps struct {
 	Posts       *post.Service
 	Social      *social.Service
 	Flags       *rollout.Service
+	Notes       *notify.Service
 	Logger      *slog.Logger
 	Version     string
 	// TrustedProxies are the addresses of reverse proxies whose

@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/credit"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/store"
 )
@@ -71,6 +72,14 @@ const (
 // Service runs circles.
 type Service struct {
 	db *store.DB
+	// Notifier, when set, hears in the deciding transaction what users
+	// must be told: their join requests decided.
+	Notifier Notifier
+}
+
+// Notifier adds notifications inside a transaction (notify.Service).
+type Notifier interface {
+	Add(ctx context.Context, tx *store.Tx, n notify.Note) error
 }
 
 // New returns the circle service.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/store"
 )
@@ -380,6 +381,9 @@ func (s *Service) Decide(ctx context.Context, a Actor, ref string, d Decision) (
 					return err
 				}
 			}
+			if err := s.tellApplicant(ctx, tx, a, v, r, status, reason); err != nil {
+				return err
+			}
 			t := tx.Now
 			r.Status, r.Reason, r.DecidedBy, r.DecidedAt = status, reason, a.User.Handle, &t
 			out = append(out, r)
@@ -387,6 +391,19 @@ func (s *Service) Decide(ctx context.Context, a Actor, ref string, d Decision) (
 		return audit.Record(ctx, tx, a.User.ID, "circle.requests."+status, "circle", v.ID, map[string]any{"requests": d.IDs, "reason": reason, "ban": d.Ban})
 	})
 	return out, err
+}
+
+// tellApplicant notifies the applicant of the decision on their request,
+// with the reason given.
+func (s *Service) tellApplicant(ctx context.Context, tx *store.Tx, a Actor, v *view, r Request, status, reason string) error {
+	if s.Notifier == nil {
+		return nil
+	}
+	text := status
+	if reason != "" {
+		text += ": " + reason
+	}
+	return s.Notifier.Add(ctx, tx, notify.Note{UserID: r.userID, Kind: notify.KindJoinDecided, ActorID: a.User.ID, CircleID: v.ID, Text: text})
 }
 
 func by(handle string) string {

@@ -8,6 +8,7 @@ import (
 	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
@@ -58,7 +59,7 @@ func (s *Service) Like(ctx context.Context, a circle.Actor, id string, like bool
 		if !like {
 			return nil
 		}
-		return s.notify(ctx, tx, Notice{UserID: pl.authorID, Kind: "like", ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID, Text: snippet(pl.Text)})
+		return s.notify(ctx, tx, notify.Note{UserID: pl.authorID, Kind: notify.KindLike, ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID, Text: snippet(pl.Text)})
 	})
 	return out, err
 }
@@ -147,12 +148,12 @@ func (s *Service) AddComment(ctx context.Context, a circle.Actor, postID string,
 			return err
 		}
 		out = c
-		n := Notice{UserID: pl.authorID, Kind: "comment", ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID, CommentID: c.ID, Text: snippet(text)}
+		n := notify.Note{UserID: pl.authorID, Kind: notify.KindComment, ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID, CommentID: c.ID, Text: snippet(text)}
 		if err := s.notify(ctx, tx, n); err != nil {
 			return err
 		}
 		if parent != nil && parent.authorID != pl.authorID {
-			n.UserID, n.Kind = parent.authorID, "reply"
+			n.UserID, n.Kind = parent.authorID, notify.KindReply
 			return s.notify(ctx, tx, n)
 		}
 		return nil

@@ -20,6 +20,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
@@ -74,25 +75,15 @@ const (
 	CodeTooManyPins  errs.Code = "too_many_pins"
 )
 
-// Notice is a notification for someone about a post, comment, like or tip.
-type Notice struct {
-	UserID                      string // recipient
-	Kind                        string // tip, comment, reply, like
-	ActorID                     string
-	CircleID, PostID, CommentID string
-	Amount                      int64
-	Text                        string
-}
-
 // Service runs posts.
 type Service struct {
 	db       *store.DB
 	circles  *circle.Service
 	accounts *account.Service
 	wallet   *wallet.Service
-	// Notify, if set, is told of what others must hear about, in the
-	// transaction that made it.
-	Notify func(ctx context.Context, tx *store.Tx, n Notice) error
+	// Notifier, if set, is told in the transaction that made it what
+	// others must hear about: tips, comments, replies, likes.
+	Notifier circle.Notifier
 }
 
 // New returns the post service.
@@ -487,11 +478,11 @@ func anys(ss []string) []any {
 }
 
 // notify tells the notifier, if there is one.
-func (s *Service) notify(ctx context.Context, tx *store.Tx, n Notice) error {
-	if s.Notify == nil || n.UserID == n.ActorID {
+func (s *Service) notify(ctx context.Context, tx *store.Tx, n notify.Note) error {
+	if s.Notifier == nil || n.UserID == n.ActorID {
 		return nil
 	}
-	return s.Notify(ctx, tx, n)
+	return s.Notifier.Add(ctx, tx, n)
 }
 
 // snippet is the start of a text, for notifications.

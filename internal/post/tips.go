@@ -8,6 +8,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -115,7 +116,7 @@ func (s *Service) SendTip(ctx context.Context, tx *store.Tx, a circle.Actor, pos
 	if err := s.counted(ctx, tx, &pl.Post); err != nil {
 		return Tip{}, err
 	}
-	return tip, s.notify(ctx, tx, Notice{UserID: author.ID, Kind: "tip", ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID,
+	return tip, s.notify(ctx, tx, notify.Note{UserID: author.ID, Kind: notify.KindTip, ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID,
 		Amount: tip.Amount, Text: snippet(pl.Text)})
 }
 
