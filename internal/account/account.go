@@ -100,6 +100,12 @@ var reservedHandles = map[string]bool{
 	"support": true, "security": true, "me": true, "api": true, "help": true, "official": true,
 }
 
+// Person is a user as others see them in lists, posts and notifications.
+type Person struct {
+	Handle      string `json:"handle"`
+	DisplayName string `json:"display_name"`
+}
+
 // NormalizeHandle checks a handle and returns its canonical (lower-case) form.
 func NormalizeHandle(h string) (string, error) {
 	h = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))

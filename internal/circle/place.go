@@ -10,6 +10,14 @@ import (
 	"github.com/quanzi/quanzi/internal/store"
 )
 
+// Ref names a circle where something else (a post, a notification) points
+// to it.
+type Ref struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
 // Tips are a circle's tipping settings: the platform's fee, the smallest
 // and largest single tip, and how much one tipper may tip in the circle
 // in a day. Amounts are in minor units.
@@ -133,18 +141,5 @@ func (s *Service) Readable(ctx context.Context, q store.Querier, a Actor, ids []
 
 // JoinedIDs returns the ids of the circles the user belongs to.
 func JoinedIDs(ctx context.Context, q store.Querier, userID string) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT circle_id FROM circle_members WHERE user_id = $1 ORDER BY joined_at`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return store.Strings(ctx, q, `SELECT circle_id FROM circle_members WHERE user_id = $1 ORDER BY joined_at`, userID)
 }

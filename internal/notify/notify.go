@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/store"
@@ -73,10 +74,7 @@ type Notification struct {
 }
 
 // Person is who caused a notification.
-type Person struct {
-	Handle      string `json:"handle"`
-	DisplayName string `json:"display_name"`
-}
+type Person = account.Person
 
 // CircleRef names the circle a notification is about.
 type CircleRef struct {

@@ -253,11 +253,8 @@ func (s *Service) Home(ctx context.Context, a circle.Actor, p store.Page) ([]Pos
 		if err != nil {
 			return err
 		}
-		out, next = store.NextCursor(p, items, func(p Post) []string { return []string{p.ID} })
-		if out == nil {
-			out = []Post{}
-		}
-		return s.fill(ctx, q, a, out)
+		out, next, err = s.page(ctx, q, a, p, items)
+		return err
 	})
 	return out, next, err
 }
@@ -267,19 +264,9 @@ func (s *Service) Home(ctx context.Context, a circle.Actor, p store.Page) ([]Pos
 func homeIDs(ctx context.Context, q store.Querier, userID string, circles []string, after string, n int) ([]string, error) {
 	var ids []string
 	read := func(query string, args ...any) error {
-		rows, err := q.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		more, err := store.Strings(ctx, q, query, args...)
+		ids = append(ids, more...)
+		return err
 	}
 	cond := func(col string, ph int) string {
 		if after == "" {
@@ -391,11 +378,18 @@ func (s *Service) ByAuthor(ctx context.Context, a circle.Actor, handle string, p
 		if err != nil {
 			return err
 		}
-		out, next = store.NextCursor(p, items, func(p Post) []string { return []string{p.ID} })
-		if out == nil {
-			out = []Post{}
-		}
-		return s.fill(ctx, q, a, out)
+		out, next, err = s.page(ctx, q, a, p, items)
+		return err
 	})
 	return out, next, err
+}
+
+// page ends a list of posts kept by collect: at most p.Limit of them, the
+// cursor after the last (by id), and their pictures and the reader's likes.
+func (s *Service) page(ctx context.Context, q store.Querier, a circle.Actor, p store.Page, items []Post) ([]Post, string, error) {
+	out, next := store.NextCursor(p, items, func(p Post) []string { return []string{p.ID} })
+	if out == nil {
+		out = []Post{}
+	}
+	return out, next, s.fill(ctx, q, a, out)
 }

@@ -92,17 +92,10 @@ func New(db *store.DB, circles *circle.Service, accounts *account.Service, w *wa
 }
 
 // Author is who wrote something, as readers see them.
-type Author struct {
-	Handle      string `json:"handle"`
-	DisplayName string `json:"display_name"`
-}
+type Author = account.Person
 
 // CircleRef names the circle a post is in.
-type CircleRef struct {
-	ID   string `json:"id"`
-	Slug string `json:"slug"`
-	Name string `json:"name"`
-}
+type CircleRef = circle.Ref
 
 // Media is a picture in a post.
 type Media struct {

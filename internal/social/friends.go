@@ -103,7 +103,7 @@ func (s *Service) RequestFriend(ctx context.Context, me account.User, handle, me
 		case err != store.ErrNoRows:
 			return err
 		}
-		out = FriendRequest{ID: store.NewID(tx.Now), From: Person{me.Handle, me.DisplayName}, To: Person{u.Handle, u.DisplayName},
+		out = FriendRequest{ID: store.NewID(tx.Now), From: Person{Handle: me.Handle, DisplayName: me.DisplayName}, To: Person{Handle: u.Handle, DisplayName: u.DisplayName},
 			Message: message, Status: Pending, CreatedAt: tx.Now, fromID: me.ID, toID: u.ID}
 		_, err = tx.Exec(ctx, `INSERT INTO friend_requests (id, from_user, to_user, user_lo, user_hi, message, status, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)`, out.ID, me.ID, u.ID, lo, hi, message, tx.Now)

@@ -73,10 +73,7 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, userID, kind, actorI
 }
 
 // Person is another user as the social lists show them.
-type Person struct {
-	Handle      string `json:"handle"`
-	DisplayName string `json:"display_name"`
-}
+type Person = account.Person
 
 // Contact is one entry of a list of people — friends, followers, those
 // followed, those blocked — with the moment the tie was made.
@@ -126,20 +123,7 @@ func FriendIDs(ctx context.Context, q store.Querier, userID string) ([]string, e
 }
 
 func ids(ctx context.Context, q store.Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return store.Strings(ctx, q, query, args...)
 }
 
 // lookup finds the user named by handle; field names the request field

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -65,4 +66,22 @@ func List(n, first int) string {
 		b.WriteString("$" + strconv.Itoa(first+i))
 	}
 	return b.String()
+}
+
+// Strings runs a query that returns one text column and collects it.
+func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
