@@ -242,7 +242,7 @@ const requestColumns = `r.id, u.handle, u.display_name, r.answer, r.status, r.re
 
 const requestFrom = ` FROM circle_join_requests r JOIN users u ON u.id = r.user_id LEFT JOIN users d ON d.id = r.decided_by `
 
-func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
+func scanRequest(row store.Scanner) (Request, error) {
 	var r Request
 	err := row.Scan(&r.ID, &r.Handle, &r.DisplayName, &r.Answer, &r.Status, &r.Reason, &r.DecidedBy, &r.DecidedAt, &r.CreatedAt, &r.userID, &r.inviteID)
 	return r, err
@@ -290,21 +290,9 @@ func (s *Service) Requests(ctx context.Context, a Actor, ref, status string, p s
 		where = ` AND (r.created_at > $4 OR (r.created_at = $4 AND r.id > $5))`
 		args = append(args, at, key)
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+requestColumns+requestFrom+`WHERE r.circle_id = $1 AND r.status = $2`+where+`
+	out, err := store.Collect(ctx, s.db, scanRequest, `SELECT `+requestColumns+requestFrom+`WHERE r.circle_id = $1 AND r.status = $2`+where+`
 		ORDER BY r.created_at, r.id LIMIT $3`, args...)
 	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
 	out, next := store.NextCursor(p, out, func(r Request) []string { return []string{store.Micros(r.CreatedAt), r.ID} })

@@ -164,7 +164,7 @@ func (s *Service) AddComment(ctx context.Context, a circle.Actor, postID string,
 const commentColumns = `m.id, m.post_id, COALESCE(m.parent_id, ''), m.author_id, u.handle, u.display_name, m.body, m.status,
 	m.reply_count, m.created_at`
 
-func scanComment(row interface{ Scan(...any) error }) (Comment, error) {
+func scanComment(row store.Scanner) (Comment, error) {
 	var c Comment
 	var a Author
 	var status string

@@ -157,20 +157,7 @@ func first(ss []string) string {
 
 // posts reads posts with postColumns; where continues the query.
 func (s *Service) posts(ctx context.Context, q store.Querier, where string, args ...any) ([]Post, error) {
-	rows, err := q.Query(ctx, `SELECT `+postColumns+postFrom+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanPost, `SELECT `+postColumns+postFrom+where, args...)
 }
 
 // byIDs reads the posts with these ids, newest first.

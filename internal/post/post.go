@@ -147,7 +147,7 @@ const postColumns = `p.id, p.circle_id, p.author_id, p.audience, p.body, p.statu
 
 const postFrom = ` FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN circles c ON c.id = p.circle_id `
 
-func scanPost(row interface{ Scan(...any) error }) (Post, error) {
+func scanPost(row store.Scanner) (Post, error) {
 	var p Post
 	var circleID *string
 	var mediaCount int

@@ -184,19 +184,11 @@ func (s *Service) Edits(ctx context.Context, a circle.Actor, id string) ([]Versi
 		if err != nil {
 			return err
 		}
-		rows, err := q.Query(ctx, `SELECT version, body, edited_at FROM post_edits WHERE post_id = $1 ORDER BY version`, pl.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = store.Collect(ctx, q, func(r store.Scanner) (Version, error) {
 			var v Version
-			if err := rows.Scan(&v.Version, &v.Text, &v.ReplacedAt); err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return rows.Err()
+			return v, r.Scan(&v.Version, &v.Text, &v.ReplacedAt)
+		}, `SELECT version, body, edited_at FROM post_edits WHERE post_id = $1 ORDER BY version`, pl.ID)
+		return err
 	})
 	return out, err
 }

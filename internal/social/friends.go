@@ -37,7 +37,7 @@ const requestColumns = `r.id, f.handle, f.display_name, t.handle, t.display_name
 
 const requestFrom = ` FROM friend_requests r JOIN users f ON f.id = r.from_user JOIN users t ON t.id = r.to_user `
 
-func scanRequest(row interface{ Scan(...any) error }) (FriendRequest, error) {
+func scanRequest(row store.Scanner) (FriendRequest, error) {
 	var r FriendRequest
 	err := row.Scan(&r.ID, &r.From.Handle, &r.From.DisplayName, &r.To.Handle, &r.To.DisplayName, &r.Message, &r.Status,
 		&r.CreatedAt, &r.DecidedAt, &r.fromID, &r.toID)
@@ -281,21 +281,9 @@ func (s *Service) FriendRequests(ctx context.Context, me account.User, box strin
 		args = append(args, at, key)
 	}
 	args = append(args, p.Limit+1)
-	rows, err := s.db.Query(ctx, `SELECT `+requestColumns+requestFrom+`WHERE `+col+` = $1 AND r.status = 'pending'`+where+`
+	out, err := store.Collect(ctx, s.db, scanRequest, `SELECT `+requestColumns+requestFrom+`WHERE `+col+` = $1 AND r.status = 'pending'`+where+`
 		ORDER BY r.created_at DESC, r.id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []FriendRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
 	out, next := store.NextCursor(p, out, func(r FriendRequest) []string { return []string{store.Micros(r.CreatedAt), r.ID} })

@@ -220,7 +220,7 @@ const conversationFrom = ` FROM conversation_members m
 	JOIN messages x ON x.conversation_id = m.conversation_id AND x.seq = c.last_seq
 	JOIN users w ON w.id = x.sender_id `
 
-func scanConversation(row interface{ Scan(...any) error }) (Conversation, error) {
+func scanConversation(row store.Scanner) (Conversation, error) {
 	var c Conversation
 	var theirs string
 	err := row.Scan(&c.ID, &c.With.Handle, &c.With.DisplayName, &c.Box, &theirs, &c.Unread, &c.UpdatedAt,
@@ -273,21 +273,9 @@ func (s *Service) Conversations(ctx context.Context, me account.User, box string
 		args = append(args, at, key)
 	}
 	args = append(args, p.Limit+1)
-	rows, err := s.db.Query(ctx, `SELECT `+conversationColumns+conversationFrom+`WHERE m.user_id = $1 AND m.box = $2`+where+`
+	out, err := store.Collect(ctx, s.db, scanConversation, `SELECT `+conversationColumns+conversationFrom+`WHERE m.user_id = $1 AND m.box = $2`+where+`
 		ORDER BY m.last_at DESC, m.conversation_id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
 	out, next := store.NextCursor(p, out, func(c Conversation) []string { return []string{store.Micros(c.UpdatedAt), c.ID} })

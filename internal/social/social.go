@@ -192,20 +192,11 @@ func contacts(ctx context.Context, q store.Querier, p store.Page, query, at, id,
 		args = append(args, after, key)
 	}
 	args = append(args, p.Limit+1)
-	rows, err := q.Query(ctx, query+` ORDER BY `+at+` DESC, `+id+` DESC LIMIT $`+strconv.Itoa(len(args)), args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []Contact
-	for rows.Next() {
+	out, err := store.Collect(ctx, q, func(r store.Scanner) (Contact, error) {
 		var c Contact
-		if err := rows.Scan(&c.id, &c.Handle, &c.DisplayName, &c.Since); err != nil {
-			return nil, "", err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return c, r.Scan(&c.id, &c.Handle, &c.DisplayName, &c.Since)
+	}, query+` ORDER BY `+at+` DESC, `+id+` DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
 		return nil, "", err
 	}
 	out, next := store.NextCursor(p, out, func(c Contact) []string { return []string{store.Micros(c.Since), c.id} })

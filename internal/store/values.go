@@ -68,20 +68,35 @@ func List(n, first int) string {
 	return b.String()
 }
 
-// Strings runs a query that returns one text column and collects it.
-func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+// Scanner is a row to scan: a *Row or the current row of *Rows.
+type Scanner interface{ Scan(dest ...any) error }
+
+// Collect runs a query and reads every row with scan, in order.
+func Collect[T any](ctx context.Context, q Querier, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []string{}
+	var out []T
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		t, err := scan(rows)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// Strings runs a query that returns one text column and collects it.
+func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	out, err := Collect(ctx, q, func(r Scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, query, args...)
+	if out == nil && err == nil {
+		out = []string{}
+	}
+	return out, err
 }
