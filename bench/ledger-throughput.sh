@@ -17,31 +17,15 @@ DURATION=${DURATION:-20s}
 bench_workdir ledger-throughput
 command -v wrk >/dev/null || apt_install wrk
 
-# opsps FILE NAME: the median ops/s of one sub-benchmark.
-opsps() { awk -v n="$2" '$1 ~ n {for (i = 2; i <= NF; i++) if ($(i+1) == "ops/s") print $i}' "$1" | median; }
-summary() { # FILE ENGINE
-	local single b1 b16 b64 n64 g64 t64 per
-	single=$(opsps "$1" 'commit=single-row')
-	b1=$(opsps "$1" 'batched/callers=1-')
-	b16=$(opsps "$1" 'batched/callers=16-')
-	b64=$(opsps "$1" 'batched/callers=64-')
-	n64=$(opsps "$1" 'batched-without-keys/callers=64-')
-	g64=$(opsps "$1" 'grouped/callers=64-')
-	t64=$(opsps "$1" 'tx-each/callers=64-')
-	per=$(awk '$1 ~ "batched/callers=64-" {for (i = 2; i <= NF; i++) if ($(i+1) == "transfers/batch") print $i}' "$1" | median)
-	printf '%-10s single-row commits %6.0f/s | batched, with keys: 1 caller %6.0f/s, 16 %6.0f/s, 64 %6.0f/s (%.2f× single-row; %.0f per batch) | 64 callers without keys: batched %6.0f/s, a transaction each group committed %6.0f/s, committed alone %6.0f/s\n' \
-		"$2" "$single" "$b1" "$b16" "$b64" "$(awk -v a="$b64" -v b="$single" 'BEGIN {print a/b}')" "$per" "$n64" "$g64" "$t64"
-}
-
 echo "== (a) in-process transfers, SQLite (a folder on disk)"
 go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/sqlite.txt" | grep -E "Benchmark|_test.go"
-IN_SQLITE=$(summary "$WORK/sqlite.txt" SQLite)
+IN_SQLITE=$(transfers_summary "$WORK/sqlite.txt" SQLite)
 IN_PG="PostgreSQL skipped"
 if [ -z "${SKIP_PG:-}" ]; then
 	echo "== (a) in-process transfers, PostgreSQL 15 (fsync on)"
 	start_durable_postgres "$WORK"
 	QUANZI_TEST_POSTGRES="$DSN" go test -C "$ROOT" -run '^$' -bench BenchmarkTransfers -benchtime 20000x -count "$RUNS" ./internal/wallet | tee "$WORK/pg.txt" | grep -E "Benchmark|_test.go"
-	IN_PG=$(summary "$WORK/pg.txt" PostgreSQL)
+	IN_PG=$(transfers_summary "$WORK/pg.txt" PostgreSQL)
 	stop_postgres
 	PGDATA_DIR=""
 fi

@@ -31,10 +31,29 @@ stop_postgres() {
 	fi
 }
 
-# bench_workdir NAME: a fresh work folder in WORK, and a trap that stops the
-# processes listed in PIDS and any PostgreSQL cluster, and removes it.
+# bench_workdir NAME: a fresh work folder in WORK, and a trap that runs the
+# commands listed in CLEANUPS (first), stops the processes listed in PIDS and
+# any PostgreSQL cluster, and removes it.
 bench_workdir() {
 	WORK="$(mktemp -d "/tmp/$1.XXXXXX")"
-	PIDS=() PGDATA_DIR=""
-	trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_postgres; rm -rf "$WORK"' EXIT
+	PIDS=() PGDATA_DIR="" CLEANUPS=()
+	trap 'for c in "${CLEANUPS[@]}"; do $c || true; done; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_postgres; rm -rf "$WORK"' EXIT
+}
+
+# opsps FILE NAME: the median ops/s of one sub-benchmark of BenchmarkTransfers.
+opsps() { awk -v n="$2" '$1 ~ n {for (i = 2; i <= NF; i++) if ($(i+1) == "ops/s") print $i}' "$1" | median; }
+# transfers_summary FILE ENGINE: one line of medians from BenchmarkTransfers
+# output, with batched-64 ÷ single-row.
+transfers_summary() {
+	local single b1 b16 b64 n64 g64 t64 per
+	single=$(opsps "$1" 'commit=single-row')
+	b1=$(opsps "$1" 'batched/callers=1-')
+	b16=$(opsps "$1" 'batched/callers=16-')
+	b64=$(opsps "$1" 'batched/callers=64-')
+	n64=$(opsps "$1" 'batched-without-keys/callers=64-')
+	g64=$(opsps "$1" 'grouped/callers=64-')
+	t64=$(opsps "$1" 'tx-each/callers=64-')
+	per=$(awk '$1 ~ "batched/callers=64-" {for (i = 2; i <= NF; i++) if ($(i+1) == "transfers/batch") print $i}' "$1" | median)
+	printf '%-10s single-row commits %6.0f/s | batched, with keys: 1 caller %6.0f/s, 16 %6.0f/s, 64 %6.0f/s (%.2f× single-row; %.0f per batch) | 64 callers without keys: batched %6.0f/s, a transaction each group committed %6.0f/s, committed alone %6.0f/s\n' \
+		"$2" "$single" "$b1" "$b16" "$b64" "$(awk -v a="$b64" -v b="$single" 'BEGIN {print a/b}')" "$per" "$n64" "$g64" "$t64"
 }
