@@ -6,6 +6,7 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -65,18 +66,28 @@ transfers between random pairs from --concurrency clients for --duration,
 each with its own Idempotency-Key. Prints a progress line, then requests/s,
 latency percentiles and errors by code, and checks that the users' wallets
 still hold exactly what was topped up. Only use it on a server of your own.`, stderr)
+	if err := c.parse(fs, args, stdout, "send", "sending", "transfer"); err != nil {
+		return err
+	}
+	return c.run(ctx, stdout, stderr)
+}
+
+// parse reads the flags the money load scenarios share (verb, its -ing
+// form and noun name what the clients do: send a transfer, tip a tip) and
+// checks them.
+func (c *loadConfig) parse(fs *flag.FlagSet, args []string, stdout io.Writer, verb, verbing, noun string) error {
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the quanzi server")
 	fs.IntVar(&c.users, "users", 200, "users to register")
-	fs.IntVar(&c.concurrency, "concurrency", 64, "clients sending at once")
-	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to send")
-	fs.Int64Var(&c.maxAmount, "max-amount", 9, "largest transfer, in fen (small keeps unverified users under their daily limit)")
+	fs.IntVar(&c.concurrency, "concurrency", 64, "clients "+verbing+" at once")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to "+verb)
+	fs.Int64Var(&c.maxAmount, "max-amount", 9, "largest "+noun+", in fen (small keeps unverified users under their daily limit)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
 	if c.users < 2 || c.concurrency < 1 || c.duration <= 0 || c.maxAmount < 1 {
 		return fmt.Errorf("%w: --users must be at least 2, --concurrency and --max-amount at least 1, --duration positive", errUsage)
 	}
-	return c.run(ctx, stdout, stderr)
+	return nil
 }
 
 type loadConfig struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"time"
 )
 
 func runLoadTips(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -17,16 +16,8 @@ one new circle with a post each, then tip random posts of others from
 Idempotency-Key. Prints a progress line, then tips/s, latency percentiles
 and errors by code, and checks that the users' wallets still hold exactly
 what was topped up. Only use it on a server of your own.`, stderr)
-	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "the quanzi server")
-	fs.IntVar(&c.users, "users", 200, "users to register")
-	fs.IntVar(&c.concurrency, "concurrency", 64, "clients tipping at once")
-	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to tip")
-	fs.Int64Var(&c.maxAmount, "max-amount", 9, "largest tip, in fen (small keeps unverified users under their daily limit)")
-	if err := parse(fs, args, stdout); err != nil {
+	if err := c.parse(fs, args, stdout, "tip", "tipping", "tip"); err != nil {
 		return err
-	}
-	if c.users < 2 || c.concurrency < 1 || c.duration <= 0 || c.maxAmount < 1 {
-		return fmt.Errorf("%w: --users must be at least 2, --concurrency and --max-amount at least 1, --duration positive", errUsage)
 	}
 	call := newCaller(ctx, c.url, c.concurrency).call
 	run := randomHex(4)
