@@ -18,6 +18,7 @@ import (
 	"github.com/quanzi/quanzi/internal/demo"
 	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
@@ -121,6 +122,10 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	circles.Notifier = notes
 	posts := post.New(db, circles, accounts, wallets)
 	posts.Notifier = notes
+	mod := moderation.New(db, circles, posts)
+	mod.Notifier = notes
+	flags := rollout.New(db)
+	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	socials := social.New(db)
 	socials.Notify = notes.Tell
 	if c.demo {
@@ -136,7 +141,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
-		Notes: notes, Flags: rollout.New(db), Logger: log, Version: version, TrustedProxies: proxies})
+		Moderation: mod, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
@@ -152,6 +157,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	hs.RegisterOnShutdown(notes.Shutdown) // open notification streams end, so draining does not wait for them
 	go janitor(ctx, log, accounts, idem, wallets, circles)
 	go creditWorker(ctx, log, accounts)
+	go guardWorker(ctx, log, flags)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
 	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
@@ -211,6 +217,19 @@ func creditWorker(ctx context.Context, log *slog.Logger, accounts *account.Servi
 			log.Warn("recomputing changed credit scores", "error", err)
 		} else if n > 0 {
 			log.Info("recomputed changed credit scores", "changed", n)
+		}
+	})
+}
+
+// guardWorker reads every guarded flag's safety measure each minute and
+// pauses the releases whose measure crossed its threshold. Several nodes
+// may run it: a flag is paused once (the pause is a conditional update).
+func guardWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service) {
+	every(ctx, time.Minute, func() {
+		if keys, err := flags.CheckGuards(ctx); err != nil {
+			log.Warn("checking rollout guards", "error", err)
+		} else if len(keys) > 0 {
+			log.Warn("rollout guards paused flags", "flags", strings.Join(keys, ", "))
 		}
 	})
 }

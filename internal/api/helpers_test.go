@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
@@ -63,8 +64,12 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	circles.Notifier = notes
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
 	posts.Notifier, socials.Notify = notes, notes.Tell
+	mod := moderation.New(db, circles, posts)
+	mod.Notifier = notes
+	flags := rollout.New(db)
+	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallets, Circles: circles, Posts: posts, Flags: rollout.New(db), Social: socials, Notes: notes})
+		Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Flags: flags, Social: socials, Notes: notes})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)

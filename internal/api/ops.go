@@ -24,6 +24,7 @@ func (s *Server) addRoutes() {
 	s.flagRoutes()
 	s.socialRoutes()
 	s.notificationRoutes()
+	s.moderationRoutes()
 }
 
 func (s *Server) opsRoutes() {

@@ -12,6 +12,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/post"
@@ -72,6 +73,10 @@ var codes = map[errs.Code]codeInfo{
 	post.CodeTipRange:     {422, "Tip out of range"},
 	post.CodeTipCap:       {422, "Daily tip cap reached"},
 	post.CodeTooManyPins:  {409, "Too many pinned posts"},
+
+	moderation.CodeUnknownReason:   {422, "Unknown reason"},
+	moderation.CodeAlreadyReported: {409, "Already reported"},
+	moderation.CodeOwnContent:      {403, "Own content"},
 
 	wallet.CodeCurrencyMismatch:   {422, "Currency mismatch"},
 	wallet.CodePaymentDeclined:    {402, "Payment declined"},

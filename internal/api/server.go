@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
@@ -32,6 +33,7 @@ type Deps struct {
 	Wallet      *wallet.Service
 	Circles     *circle.Service
 	Posts       *post.Service
+	Moderation  *moderation.Service
 	Social      *social.Service
 	Flags       *rollout.Service
 	Notes       *notify.Service

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/notify"
@@ -319,21 +318,6 @@ func (s *Service) DeleteComment(ctx context.Context, a circle.Actor, id string) 
 		if !own && !pl.isAuthor() && !pl.moderates() {
 			return errs.E(errs.Forbidden, "Only a comment's author, the post's author and the circle's moderators may delete it.")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE comments SET status = 'deleted', deleted_at = $1, deleted_by = $2 WHERE id = $3`, tx.Now, a.User.ID, c.ID); err != nil {
-			return err
-		}
-		if c.ReplyTo != "" {
-			if _, err := tx.Exec(ctx, `UPDATE comments SET reply_count = reply_count - 1 WHERE id = $1`, c.ReplyTo); err != nil {
-				return err
-			}
-		}
-		pl.Comments--
-		if err := s.counted(ctx, tx, &pl.Post); err != nil {
-			return err
-		}
-		if own {
-			return nil
-		}
-		return audit.Record(ctx, tx, a.User.ID, "comment.delete", "comment", c.ID, map[string]string{"post": pl.ID, "author": c.Author.Handle})
+		return s.removeComment(ctx, tx, a.User.ID, &pl.Post, c, "", !own)
 	})
 }

@@ -84,6 +84,8 @@ type Service struct {
 	// Notifier, if set, is told in the transaction that made it what
 	// others must hear about: tips, comments, replies, likes.
 	Notifier circle.Notifier
+	// Reviewer, if set, queues held posts for a decision.
+	Reviewer Reviewer
 }
 
 // New returns the post service.

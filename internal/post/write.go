@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/policy"
@@ -71,8 +70,9 @@ func (s *Service) Create(ctx context.Context, a circle.Actor, circleRef string, 
 		if err := cp.May(policy.Post); err != nil {
 			return err
 		}
+		// The circle's moderators are its reviewers: their own posts go out.
 		status := Published
-		if cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0) {
+		if !cp.Moderates() && (cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0)) {
 			status = Held
 		}
 		id = store.NewID(tx.Now)
@@ -82,7 +82,10 @@ func (s *Service) Create(ctx context.Context, a circle.Actor, circleRef string, 
 		if status == Published {
 			return circle.Activity(ctx, tx, cp.ID)
 		}
-		return nil
+		if s.Reviewer == nil {
+			return nil
+		}
+		return s.Reviewer.Hold(ctx, tx, Hold{Kind: "post", TargetID: id, CircleID: cp.ID, AuthorID: a.User.ID, Cause: CauseCircleReview})
 	})
 	if err != nil {
 		return Post{}, err
@@ -209,14 +212,7 @@ func (s *Service) Delete(ctx context.Context, a circle.Actor, id, reason string)
 		if err := pl.mayDelete(); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE posts SET status = 'deleted', deleted_at = $1, deleted_by = $2, pinned_at = NULL, updated_at = $1
-			WHERE id = $3`, tx.Now, a.User.ID, pl.ID); err != nil {
-			return err
-		}
-		if pl.isAuthor() {
-			return nil
-		}
-		return audit.Record(ctx, tx, a.User.ID, "post.delete", "post", pl.ID, map[string]string{"reason": reason, "author": pl.Author.Handle})
+		return s.removePost(ctx, tx, a.User.ID, pl.ID, pl.Author.Handle, reason, !pl.isAuthor())
 	})
 }
 

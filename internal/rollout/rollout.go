@@ -37,12 +37,18 @@ type Flag struct {
 	// Stages raise (or lower) the percentage at set times; before the
 	// first, Percentage holds. A paused flag stays at the stage it had
 	// reached when it was paused.
-	Stages    []Stage    `json:"stages"`
-	PausedAt  *time.Time `json:"paused_at,omitempty"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	Stages   []Stage    `json:"stages"`
+	PausedAt *time.Time `json:"paused_at,omitempty"`
+	// Guard, if set, pauses the release when a safety measure crosses its
+	// threshold; Tripped says when it last did (cleared on resume).
+	Guard     *Guard    `json:"guard,omitempty"`
+	Tripped   *Trip     `json:"tripped,omitempty"`
+	Reading   *Reading  `json:"guard_reading,omitempty"` // the guard's measure now (one flag's answer only)
+	UpdatedAt time.Time `json:"updated_at"`
 
 	rule        *policy.Rule
 	allow, deny map[string]bool
+	armedAt     *time.Time
 }
 
 // Stage is a step of a staged release: from At on, Percentage.
@@ -61,6 +67,7 @@ type Settings struct {
 	Deny        []string `json:"deny"`
 	Segment     string   `json:"segment"`
 	Stages      []Stage  `json:"stages"`
+	Guard       *Guard   `json:"guard,omitempty"`
 }
 
 // CodeUnavailable is the answer to a request for a feature that is not
@@ -95,6 +102,10 @@ const (
 // made here), so a change reaches every node within that.
 type Service struct {
 	db *store.DB
+	// Gauge measures guards (nil: guards are never read); Notifier tells
+	// admins when one pauses a flag.
+	Gauge    Gauge
+	Notifier Notifier
 
 	mu     sync.Mutex
 	flags  map[string]*Flag
@@ -294,8 +305,8 @@ func (s *Service) current(ctx context.Context) (map[string]*Flag, error) {
 }
 
 func (s *Service) read(ctx context.Context, q store.Querier) ([]*Flag, error) {
-	rows, err := q.Query(ctx, `SELECT key, description, enabled, percentage, allow_list, deny_list, segment, stages, paused_at, updated_at
-		FROM feature_flags ORDER BY key`)
+	rows, err := q.Query(ctx, `SELECT key, description, enabled, percentage, allow_list, deny_list, segment, stages, paused_at, updated_at,
+		guard, guard_armed_at, guard_tripped FROM feature_flags ORDER BY key`)
 	if err != nil {
 		return nil, err
 	}
@@ -303,13 +314,20 @@ func (s *Service) read(ctx context.Context, q store.Querier) ([]*Flag, error) {
 	var out []*Flag
 	for rows.Next() {
 		f := &Flag{}
-		var allow, deny, stages string
-		if err := rows.Scan(&f.Key, &f.Description, &f.Enabled, &f.Percentage, &allow, &deny, &f.Segment, &stages, &f.PausedAt, &f.UpdatedAt); err != nil {
+		var allow, deny, stages, guard, tripped string
+		if err := rows.Scan(&f.Key, &f.Description, &f.Enabled, &f.Percentage, &allow, &deny, &f.Segment, &stages, &f.PausedAt, &f.UpdatedAt,
+			&guard, &f.armedAt, &tripped); err != nil {
 			return nil, err
 		}
 		json.Unmarshal([]byte(allow), &f.Allow)
 		json.Unmarshal([]byte(deny), &f.Deny)
 		json.Unmarshal([]byte(stages), &f.Stages)
+		if guard != "" {
+			json.Unmarshal([]byte(guard), &f.Guard)
+		}
+		if tripped != "" {
+			json.Unmarshal([]byte(tripped), &f.Tripped)
+		}
 		// A stored segment that no longer compiles shuts the flag rather
 		// than opening it to everyone.
 		if f.rule, err = policy.Compile(f.Segment); err != nil {
@@ -331,8 +349,15 @@ func (s *Service) List(ctx context.Context) ([]Flag, error) {
 	return out, err
 }
 
-// Get returns one flag.
-func (s *Service) Get(ctx context.Context, key string) (Flag, error) { return s.one(ctx, s.db, key) }
+// Get returns one flag, with its guard's reading now.
+func (s *Service) Get(ctx context.Context, key string) (Flag, error) {
+	f, err := s.one(ctx, s.db, key)
+	if err != nil {
+		return f, err
+	}
+	f.Reading, err = s.Read(ctx, &f)
+	return f, err
+}
 
 func (s *Service) one(ctx context.Context, q store.Querier, key string) (Flag, error) {
 	list, err := s.read(ctx, q)
@@ -366,7 +391,13 @@ func (s *Service) SetPaused(ctx context.Context, actorID, key string, paused boo
 		if actorID != "" {
 			actor = actorID
 		}
-		if _, err := tx.Exec(ctx, `UPDATE feature_flags SET paused_at = $1, updated_by = $2, updated_at = $3 WHERE key = $4`, at, actor, tx.Now, key); err != nil {
+		q := `UPDATE feature_flags SET paused_at = $1, updated_by = $2, updated_at = $3 WHERE key = $4`
+		if !paused {
+			// A resumed guard counts afresh, from now.
+			q = `UPDATE feature_flags SET paused_at = $1, updated_by = $2, updated_at = $3, guard_armed_at = $3, guard_tripped = '' WHERE key = $4`
+			f.Tripped = nil
+		}
+		if _, err := tx.Exec(ctx, q, at, actor, tx.Now, key); err != nil {
 			return err
 		}
 		f.UpdatedAt = tx.Now
@@ -394,17 +425,28 @@ func (s *Service) Put(ctx context.Context, actorID, key string, set Settings) (F
 		actor = actorID
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		guard := ""
+		if set.Guard != nil {
+			g := *set.Guard
+			if err := checkGuard(ctx, tx, &g); err != nil {
+				return err
+			}
+			b, _ := json.Marshal(g)
+			guard, f.Guard = string(b), &g
+		}
 		before, err := s.one(ctx, tx, key)
 		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		f.UpdatedAt, f.PausedAt = tx.Now, before.PausedAt
-		_, err = tx.Exec(ctx, `INSERT INTO feature_flags (key, description, enabled, percentage, allow_list, deny_list, segment, stages, updated_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+		f.UpdatedAt, f.PausedAt, f.Tripped = tx.Now, before.PausedAt, before.Tripped
+		// Saving a guard arms it afresh: it counts from now.
+		_, err = tx.Exec(ctx, `INSERT INTO feature_flags (key, description, enabled, percentage, allow_list, deny_list, segment, stages, updated_by,
+			created_at, updated_at, guard, guard_armed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $10)
 			ON CONFLICT (key) DO UPDATE SET description = excluded.description, enabled = excluded.enabled, percentage = excluded.percentage,
 			allow_list = excluded.allow_list, deny_list = excluded.deny_list, segment = excluded.segment, stages = excluded.stages,
-			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			f.Key, f.Description, f.Enabled, f.Percentage, string(allow), string(deny), f.Segment, string(stages), actor, tx.Now)
+			updated_by = excluded.updated_by, updated_at = excluded.updated_at, guard = excluded.guard, guard_armed_at = excluded.guard_armed_at`,
+			f.Key, f.Description, f.Enabled, f.Percentage, string(allow), string(deny), f.Segment, string(stages), actor, tx.Now, guard)
 		if err != nil {
 			return err
 		}

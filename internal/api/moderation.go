@@ -1,0 +1,117 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/quanzi/quanzi/internal/moderation"
+)
+
+func (s *Server) moderationRoutes() {
+	if s.Moderation == nil {
+		return
+	}
+	add := func(method, path, summary string, acc access, body, resp any, status int, h handlerFunc, query ...param) {
+		s.add(route{Method: method, Path: path, Tag: "moderation", Access: acc, Summary: summary, Body: body, Response: resp, Status: status, Query: query,
+			handle: s.released("circles", h)})
+	}
+	add("GET", "/api/v1/circles/{id}/review", "A circle's review queue: held posts waiting for a decision, oldest first, with how many wait and how long the oldest has (its moderators and platform reviewers).",
+		signedIn, nil, moderation.Queue{}, 0, s.reviewQueue, pageParams...)
+	add("GET", "/api/v1/review", "The whole platform's review queue, oldest first (reviewers and admins).",
+		reviewer, nil, moderation.Queue{}, 0, s.reviewQueue, pageParams...)
+	add("POST", "/api/v1/review/{item}/approve", "Approve a held item: the post is published and its author told (the circle's moderators or platform reviewers; not one's own).",
+		signedIn, moderation.Decision{}, moderation.Item{}, 0, s.decideReview(true))
+	add("POST", "/api/v1/review/{item}/reject", "Reject a held item with a reason code and an optional note to its author; the post stays hidden.",
+		signedIn, moderation.Decision{}, moderation.Item{}, 0, s.decideReview(false))
+	for _, t := range []struct{ kind, path, what string }{
+		{moderation.KindPost, "/api/v1/posts/{id}/reports", "a post"},
+		{moderation.KindComment, "/api/v1/comments/{id}/reports", "a comment"},
+		{moderation.KindUser, "/api/v1/users/{handle}/reports", "a user (by handle)"},
+		{moderation.KindCircle, "/api/v1/circles/{id}/reports", "a circle"},
+	} {
+		add("POST", t.path, "Report "+t.what+" you can see, with a reason code and an optional note. Reports on one thing collapse into one case for its moderators; you report a thing once.",
+			signedIn, moderation.ReportRequest{}, moderation.Receipt{}, http.StatusCreated, s.report(t.kind))
+	}
+	add("GET", "/api/v1/circles/{id}/reports", "Open reports on a circle's posts and comments, one case per reported thing with counts by reason, oldest first (its moderators and platform reviewers).",
+		signedIn, nil, moderation.Cases{}, 0, s.openCases, pageParams...)
+	add("GET", "/api/v1/reports", "Every open report case, users and circles included (reviewers and admins).",
+		reviewer, nil, moderation.Cases{}, 0, s.openCases, pageParams...)
+	add("POST", "/api/v1/reports/{case}/uphold", "Uphold a report case: a post or comment is removed, its author told, and it counts against their standing (audited).",
+		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(true))
+	add("POST", "/api/v1/reports/{case}/dismiss", "Dismiss a report case: nothing is removed (audited).",
+		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(false))
+}
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.Moderation.Queue(r.Context(), s.signedInActor(r), r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, q)
+	return nil
+}
+
+func (s *Server) decideReview(approve bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var d moderation.Decision
+		if err := decodeOptional(w, r, &d); err != nil {
+			return err
+		}
+		it, err := s.Moderation.Decide(r.Context(), s.signedInActor(r), r.PathValue("item"), approve, d)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, it)
+		return nil
+	}
+}
+
+func (s *Server) report(kind string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req moderation.ReportRequest
+		if err := decode(w, r, &req); err != nil {
+			return err
+		}
+		ref := r.PathValue("id")
+		if kind == moderation.KindUser {
+			ref = r.PathValue("handle")
+		}
+		out, err := s.Moderation.Report(r.Context(), s.signedInActor(r), kind, ref, req)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, out)
+		return nil
+	}
+}
+
+func (s *Server) openCases(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	out, err := s.Moderation.OpenCases(r.Context(), s.signedInActor(r), r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) decideCase(uphold bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var d moderation.Decision
+		if err := decodeOptional(w, r, &d); err != nil {
+			return err
+		}
+		k, err := s.Moderation.DecideCase(r.Context(), s.signedInActor(r), r.PathValue("case"), uphold, d)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, k)
+		return nil
+	}
+}

@@ -1,0 +1,269 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+)
+
+// kinds lists the kinds of token's notifications, newest first.
+func (e *env) kinds(token string) []string {
+	e.t.Helper()
+	r := e.ok(req{method: "GET", path: "/api/v1/notifications", token: token}, 200)
+	var out []string
+	for _, it := range r.json["items"].([]any) {
+		out = append(out, it.(map[string]any)["kind"].(string))
+	}
+	return out
+}
+
+func TestReviewQueueApprovesAndRejects(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	rev := e.user("rev", account.RoleReviewer)
+	stranger := e.user("stranger", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Careful words", "review": "all", "visibility": "closed"})
+	for _, tok := range []string{mei, lin, rev} {
+		e.addMember(owner, c, tok)
+	}
+	mine := e.postIn(owner, c, map[string]any{"text": "the owner's own post goes out"})
+	first := e.postIn(mei, c, map[string]any{"text": "first"})
+	second := e.postIn(mei, c, map[string]any{"text": "second"})
+	e.postIn(rev, c, map[string]any{"text": "a reviewer's own post"})
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: lin})); fmt.Sprint(got) != fmt.Sprint([]string{mine}) {
+		t.Fatalf("before review the feed holds only the moderator's post: %v", got)
+	}
+
+	q := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: owner}, 200)
+	items := q.json["items"].([]any)
+	if q.json["pending"] != float64(3) || len(items) != 3 || items[0].(map[string]any)["target_id"] != first || items[1].(map[string]any)["target_id"] != second {
+		t.Fatalf("the queue, oldest first: %s", q.body)
+	}
+	firstItem, secondItem, revItem := items[0].(map[string]any)["id"].(string), items[1].(map[string]any)["id"].(string), items[2].(map[string]any)["id"].(string)
+	if items[0].(map[string]any)["text"] != "first" || items[0].(map[string]any)["author"].(map[string]any)["handle"] != "mei" {
+		t.Fatalf("an item shows what waits and whose it is: %v", items[0])
+	}
+	// Who may see the queue.
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: lin}), 403, "forbidden")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: stranger}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/review"}), 401, "unauthenticated")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/review", token: owner}), 403, "forbidden")
+	if g := e.ok(req{method: "GET", path: "/api/v1/review", token: rev}, 200); g.json["pending"] != float64(3) {
+		t.Fatalf("the platform queue: %s", g.body)
+	}
+	// Who may decide: not a member, not a stranger (who learns nothing), not the author.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/review/" + firstItem + "/approve", token: lin}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/review/" + firstItem + "/approve", token: stranger}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/review/" + revItem + "/approve", token: rev}), 403, "own_content")
+
+	// Approve: published, in the feed, the author told.
+	if r := e.ok(req{method: "POST", path: "/api/v1/review/" + firstItem + "/approve", token: owner}, 200); r.json["status"] != "approved" {
+		t.Fatalf("approve: %s", r.body)
+	}
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: lin})); !slices.Contains(got, first) {
+		t.Fatalf("an approved post is in the feed: %v", got)
+	}
+	if k := e.kinds(mei); len(k) == 0 || k[0] != "review_decided" {
+		t.Fatalf("the author hears of the approval: %v", k)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/review/" + firstItem + "/reject", token: rev, body: map[string]any{"reason": "spam"}}), 409, "already_decided")
+
+	// Reject: a reason is required and must be known; nothing changes until it is.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/review/" + secondItem + "/reject", token: owner}), 422, "unknown_reason")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/review/" + secondItem + "/reject", token: owner, body: map[string]any{"reason": "boring"}}), 422, "unknown_reason")
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + second, token: mei}); r.json["status"] != "held" {
+		t.Fatalf("a refused decision changed the post: %s", r.body)
+	}
+	r := e.ok(req{method: "POST", path: "/api/v1/review/" + secondItem + "/reject", token: rev, body: map[string]any{"reason": "off_topic", "note": "Try the photo circle."}}, 200)
+	if r.json["status"] != "rejected" || r.json["reason"] != "off_topic" || r.json["decided_by"].(map[string]any)["handle"] != "rev" {
+		t.Fatalf("reject: %s", r.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + second, token: lin}), 404, "not_found")
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + second, token: mei}); r.json["status"] != "rejected" {
+		t.Fatalf("the author sees the rejection: %s", r.body)
+	}
+	if k := e.kinds(lin); len(k) != 0 {
+		t.Fatalf("nobody else hears of posts in review: %v", k)
+	}
+	if q := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: owner}, 200); q.json["pending"] != float64(1) {
+		t.Fatalf("decided items leave the queue: %s", q.body)
+	}
+	var audited int
+	if err := e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action IN ('review.approve', 'review.reject')`).Scan(&audited); err != nil || audited != 2 {
+		t.Fatalf("decisions audited: %d %v", audited, err)
+	}
+}
+
+// addMember lets token into a closed circle through an invite from owner.
+func (e *env) addMember(owner, circleID, token string) {
+	e.t.Helper()
+	inv := e.ok(req{method: "POST", path: "/api/v1/circles/" + circleID + "/invites", token: owner, body: map[string]any{}}, 201)
+	e.ok(req{method: "POST", path: "/api/v1/circles/" + circleID + "/members", token: token, body: map[string]any{"invite_code": inv.json["code"]}}, 201)
+}
+
+func TestReportsCollapseIntoCasesThatModeratorsDecide(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	zhao := e.user("zhao", account.RoleUser)
+	rev := e.user("rev", account.RoleReviewer)
+	c := e.circle(owner, map[string]any{"name": "Open talk"})
+	closed := e.circle(owner, map[string]any{"name": "Inner room", "visibility": "closed"})
+	for _, tok := range []string{mei, lin, zhao} {
+		e.join(tok, c)
+	}
+	p := e.postIn(mei, c, map[string]any{"text": "something rude"})
+	inner := e.postIn(owner, closed, map[string]any{"text": "members only"})
+	cm := e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: zhao, body: map[string]any{"text": "a fair reply"}}, 201).json["id"].(string)
+
+	one := e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", token: lin, body: map[string]any{"reason": "harassment", "note": "aimed at me"}}, 201)
+	two := e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", token: zhao, body: map[string]any{"reason": "spam"}}, 201)
+	if one.json["case_id"] != two.json["case_id"] {
+		t.Fatalf("reports on one post collapse into one case: %s %s", one.body, two.body)
+	}
+	// Bad reports are refused and write nothing.
+	before := e.count("reports")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", token: lin, body: map[string]any{"reason": "spam"}}), 409, "already_reported")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", token: mei, body: map[string]any{"reason": "spam"}}), 403, "own_content")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", token: owner, body: map[string]any{"reason": "ugly"}}), 422, "unknown_reason")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + inner + "/reports", token: lin, body: map[string]any{"reason": "spam"}}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/nope/reports", token: lin, body: map[string]any{"reason": "spam"}}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/users/nobody/reports", token: lin, body: map[string]any{"reason": "spam"}}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", body: map[string]any{"reason": "spam"}}), 401, "unauthenticated")
+	if after := e.count("reports"); after != before {
+		t.Fatalf("refused reports were written: %d → %d", before, after)
+	}
+	e.ok(req{method: "POST", path: "/api/v1/comments/" + cm + "/reports", token: mei, body: map[string]any{"reason": "other"}}, 201)
+	e.ok(req{method: "POST", path: "/api/v1/users/mei/reports", token: lin, body: map[string]any{"reason": "harassment"}}, 201)
+
+	// The circle's moderators see its post and comment cases; reviewers see all.
+	cs := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/reports", token: owner}, 200)
+	items := cs.json["items"].([]any)
+	if cs.json["open"] != float64(2) || len(items) != 2 {
+		t.Fatalf("the circle's open cases: %s", cs.body)
+	}
+	postCase := items[0].(map[string]any)
+	if postCase["kind"] != "post" || postCase["reports"] != float64(2) || postCase["reasons"].(map[string]any)["harassment"] != float64(1) ||
+		postCase["text"] != "something rude" || postCase["subject"].(map[string]any)["handle"] != "mei" {
+		t.Fatalf("a case counts its reports by reason: %v", postCase)
+	}
+	commentCase := items[1].(map[string]any)["id"].(string)
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/reports", token: lin}), 403, "forbidden")
+	all := e.ok(req{method: "GET", path: "/api/v1/reports", token: rev}, 200)
+	if all.json["open"] != float64(3) {
+		t.Fatalf("reviewers see every case: %s", all.body)
+	}
+	userCase := all.json["items"].([]any)[2].(map[string]any)["id"].(string)
+
+	// Uphold: the post goes, its author is told.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + postCase["id"].(string) + "/uphold", token: lin}), 404, "not_found")
+	up := e.ok(req{method: "POST", path: "/api/v1/reports/" + postCase["id"].(string) + "/uphold", token: owner, body: map[string]any{"note": "Be kind."}}, 200)
+	if up.json["status"] != "upheld" {
+		t.Fatalf("uphold: %s", up.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + p, token: lin}), 404, "not_found")
+	if k := e.kinds(mei); len(k) == 0 || k[0] != "content_removed" {
+		t.Fatalf("the author hears of the removal: %v", k)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + postCase["id"].(string) + "/dismiss", token: owner}), 409, "already_decided")
+	// A user case is for the platform's reviewers only.
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + userCase + "/uphold", token: owner}), 404, "not_found")
+	e.ok(req{method: "POST", path: "/api/v1/reports/" + userCase + "/dismiss", token: rev}, 200)
+	e.ok(req{method: "POST", path: "/api/v1/reports/" + commentCase + "/dismiss", token: owner}, 200)
+	var upheld int
+	if err := e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM report_cases WHERE status = 'upheld' AND subject_id IS NOT NULL`).Scan(&upheld); err != nil || upheld != 1 {
+		t.Fatalf("one upheld case: %d %v", upheld, err)
+	}
+	// Reported again after a decision: a new case.
+	e.ok(req{method: "POST", path: "/api/v1/users/mei/reports", token: zhao, body: map[string]any{"reason": "spam"}}, 201)
+	if all := e.ok(req{method: "GET", path: "/api/v1/reports", token: rev}, 200); all.json["open"] != float64(1) {
+		t.Fatalf("a fresh case after a decision: %s", all.body)
+	}
+}
+
+func TestAGuardPausesARolloutAndTellsTheAdmins(t *testing.T) {
+	e := newEnv(t)
+	boss := e.user("boss", account.RoleAdmin)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Guarded", "slug": "guarded"})
+	other := e.circle(owner, map[string]any{"name": "Elsewhere"})
+	e.join(mei, c)
+	e.join(lin, c)
+	e.join(lin, other)
+	guard := map[string]any{"metric": "reports_per_100_posts", "threshold": 10, "min_posts": 5, "circles": []string{"guarded"}}
+	set := map[string]any{"enabled": true, "percentage": 5, "guard": guard,
+		"stages": []map[string]any{{"at": "2099-01-01T00:00:00Z", "percentage": 50}}}
+
+	// Bad guards are refused, and nothing is written.
+	for _, g := range []map[string]any{
+		{"metric": "views", "threshold": 1},
+		{"metric": "reports_per_100_posts", "threshold": -1},
+		{"metric": "reports_per_100_posts", "threshold": 1, "window_minutes": 2},
+		{"metric": "reports_per_100_posts", "threshold": 1, "circles": []string{"no-such-circle"}},
+	} {
+		wantProblem(t, e.do(req{method: "PUT", path: "/api/v1/admin/flags/composer", token: boss, body: map[string]any{"enabled": true, "guard": g}}), 422, "invalid")
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/admin/flags/composer", token: boss}), 404, "not_found")
+
+	f := e.ok(req{method: "PUT", path: "/api/v1/admin/flags/composer", token: boss, body: set}, 200)
+	if g := f.json["guard"].(map[string]any); g["window_minutes"] != float64(60) || g["circles"].([]any)[0] != c {
+		t.Fatalf("the guard is stored with its defaults and circle ids: %s", f.body)
+	}
+	check := func() []string {
+		t.Helper()
+		keys, err := e.api.Flags.CheckGuards(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	var posts []string
+	for i := range 4 {
+		posts = append(posts, e.postIn(mei, c, map[string]any{"text": fmt.Sprint("post ", i)}))
+	}
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + posts[0] + "/reports", token: lin, body: map[string]any{"reason": "spam"}}, 201)
+	// Reports elsewhere do not count.
+	elsewhere := e.postIn(owner, other, map[string]any{"text": "not guarded"})
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + elsewhere + "/reports", token: lin, body: map[string]any{"reason": "spam"}}, 201)
+	if got := check(); len(got) != 0 {
+		t.Fatalf("4 posts are too few to judge: %v", got)
+	}
+	r := e.ok(req{method: "GET", path: "/api/v1/admin/flags/composer", token: boss}, 200).json["guard_reading"].(map[string]any)
+	if r["events"] != float64(1) || r["posts"] != float64(4) || r["judged"] != false || r["value"] != float64(25) {
+		t.Fatalf("the reading: %v", r)
+	}
+	posts = append(posts, e.postIn(mei, c, map[string]any{"text": "post 5"}))
+	if got := check(); fmt.Sprint(got) != "[composer]" {
+		t.Fatalf("1 report in 5 posts (20 per 100) is above 10: %v", got)
+	}
+	f = e.ok(req{method: "GET", path: "/api/v1/admin/flags/composer", token: boss}, 200)
+	if f.json["paused_at"] == nil || f.json["tripped"].(map[string]any)["value"] != float64(20) || f.json["tripped"].(map[string]any)["percentage"] != float64(5) {
+		t.Fatalf("the guard paused the flag where it stood: %s", f.body)
+	}
+	if k := e.kinds(boss); len(k) != 1 || k[0] != "flag_paused" {
+		t.Fatalf("the admins are told: %v", k)
+	}
+	if got := check(); len(got) != 0 {
+		t.Fatalf("a paused flag is not paused again: %v", got)
+	}
+	var audited int
+	if err := e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action = 'flag.guard_pause' AND target_id = 'composer'`).Scan(&audited); err != nil || audited != 1 {
+		t.Fatalf("the pause is audited: %d %v", audited, err)
+	}
+	// Resumed, the guard counts afresh from the resumption.
+	f = e.ok(req{method: "POST", path: "/api/v1/admin/flags/composer/resume", token: boss}, 200)
+	if f.json["paused_at"] != nil || f.json["tripped"] != nil {
+		t.Fatalf("resume: %s", f.body)
+	}
+	if got := check(); len(got) != 0 {
+		t.Fatalf("after resuming, earlier reports no longer count: %v", got)
+	}
+}
