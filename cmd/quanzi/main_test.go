@@ -133,6 +133,17 @@ func TestAdminTasksAndEnvironment(t *testing.T) {
 	if _, _, err := runCLI(t, append([]string{"admin", "flags", "set", "--key", "circles", "--percentage", "101"}, args...)...); err == nil || !strings.Contains(message(err), "0 to 100") {
 		t.Fatalf("a percentage over 100: %v", err)
 	}
+	out, _, err = runCLI(t, append([]string{"admin", "flags", "set", "--key", "composer", "--enabled", "--percentage", "1",
+		"--stages", "2099-01-01T00:00Z=5,2099-02-01T00:00:00Z=25", "--guard-metric", "reports_per_100_posts", "--guard-threshold", "4"}, args...)...)
+	if err != nil || !strings.Contains(out, "01-01 00:00→5%") || !strings.Contains(out, "reports_per_100_posts > 4 in 60m") {
+		t.Fatalf("flags set with stages and a guard: %v %s", err, out)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "flags", "set", "--key", "composer", "--stages", "soon=5"}, args...)...); !errors.Is(err, errUsage) {
+		t.Fatalf("a stage without a time: %v", err)
+	}
+	if _, _, err := runCLI(t, append([]string{"admin", "flags", "set", "--key", "composer", "--guard-metric", "views"}, args...)...); err == nil || !strings.Contains(message(err), "guard watches") {
+		t.Fatalf("an unknown guard metric: %v", err)
+	}
 	out, _, err = runCLI(t, append([]string{"admin", "flags", "list"}, args...)...)
 	if err != nil || !strings.Contains(out, "KEY") || !strings.Contains(out, "on, paused") {
 		t.Fatalf("flags list: %v %s", err, out)

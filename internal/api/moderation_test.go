@@ -171,6 +171,15 @@ func TestReportsCollapseIntoCasesThatModeratorsDecide(t *testing.T) {
 	if k := e.kinds(mei); len(k) == 0 || k[0] != "content_removed" {
 		t.Fatalf("the author hears of the removal: %v", k)
 	}
+	standing := ""
+	for _, f := range e.ok(req{method: "GET", path: "/api/v1/me/credit", token: mei}, 200).json["factors"].([]any) {
+		if f := f.(map[string]any); f["key"] == "standing" {
+			standing, _ = f["value"].(string)
+		}
+	}
+	if standing != "1 upheld report" {
+		t.Fatalf("an upheld report counts against the author's standing: %q", standing)
+	}
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + postCase["id"].(string) + "/dismiss", token: owner}), 409, "already_decided")
 	// A user case is for the platform's reviewers only.
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + userCase + "/uphold", token: owner}), 404, "not_found")

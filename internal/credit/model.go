@@ -30,7 +30,7 @@ type Inputs struct {
 	Volume         int64 // minor units moved, in and out
 	Reversals      int64 // entries on the wallet that reversed an earlier one
 	FailedPayouts  int64 // withdrawals the bank returned
-	UpheldReports  int64 // reports against the user that moderators upheld (with the moderation part)
+	UpheldReports  int64 // report cases against the user (or their content) that moderators upheld
 	Strikes        int64 // moderation strikes (with the moderation part)
 }
 
@@ -181,23 +181,38 @@ func Gather(ctx context.Context, q store.Querier, users []Person, levels map[str
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = q.Query(ctx, `SELECT user_id, COUNT(*) FROM withdrawals WHERE status = 'reversed' AND updated_at > $1
-			AND user_id IN (`+store.List(hi-lo, 2)+`) GROUP BY user_id`, append([]any{since}, ids...)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			var n int64
-			if err := rows.Scan(&id, &n); err != nil {
+		// Marks counted per user: payouts that came back, and reports
+		// against them that moderators upheld.
+		for _, m := range []struct {
+			query string
+			set   func(*Inputs, int64)
+		}{
+			{`SELECT user_id, COUNT(*) FROM withdrawals WHERE status = 'reversed' AND updated_at > $1
+				AND user_id IN (` + store.List(hi-lo, 2) + `) GROUP BY user_id`, func(in *Inputs, n int64) { in.FailedPayouts = n }},
+			{`SELECT subject_id, COUNT(*) FROM report_cases WHERE status = 'upheld' AND decided_at > $1
+				AND subject_id IN (` + store.List(hi-lo, 2) + `) GROUP BY subject_id`, func(in *Inputs, n int64) { in.UpheldReports = n }},
+		} {
+			rows, err := q.Query(ctx, m.query, append([]any{since}, ids...)...)
+			if err != nil {
 				return err
 			}
-			in := out[id]
-			in.FailedPayouts = n
-			out[id] = in
+			for rows.Next() {
+				var id string
+				var n int64
+				if err := rows.Scan(&id, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				in := out[id]
+				m.set(&in, n)
+				out[id] = in
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
