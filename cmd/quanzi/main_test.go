@@ -235,13 +235,13 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wal struct{ Available int64 }
+	var wal struct{ Available, Held int64 }
 	json.NewDecoder(res.Body).Decode(&wal)
 	res.Body.Close()
 	// Transfers in and out, then tips on her campus diary posts from dawei
-	// (¥5.20) and, anonymously, lina (¥10.00).
-	if want := int64(50_000 + 8_800 - 1_500 + 520 + 1_000); wal.Available != want {
-		t.Fatalf("xiaomei's demo wallet holds %d, want %d", wal.Available, want)
+	// (¥5.20) and, anonymously, lina (¥10.00), held for a day.
+	if want := int64(50_000 + 8_800 - 1_500); wal.Available != want || wal.Held != 520+1_000 {
+		t.Fatalf("xiaomei's demo wallet holds %d (%d held), want %d (1520 held)", wal.Available, wal.Held, want)
 	}
 	// The seed's circles: dawei (a man, credit 701) in the campus diary may
 	// tip but not post or comment, and is told why.

@@ -157,7 +157,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	hs.RegisterOnShutdown(notes.Shutdown) // open notification streams end, so draining does not wait for them
 	go janitor(ctx, log, accounts, idem, wallets, circles)
 	go creditWorker(ctx, log, accounts)
-	go guardWorker(ctx, log, flags)
+	go minuteWorker(ctx, log, flags, posts)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
 	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
@@ -221,15 +221,22 @@ func creditWorker(ctx context.Context, log *slog.Logger, accounts *account.Servi
 	})
 }
 
-// guardWorker reads every guarded flag's safety measure each minute and
-// pauses the releases whose measure crossed its threshold. Several nodes
-// may run it: a flag is paused once (the pause is a conditional update).
-func guardWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service) {
+// minuteWorker, each minute, reads every guarded flag's safety measure
+// and pauses the releases whose measure crossed its threshold, and makes
+// the tips whose hold has passed their authors' to spend. Several nodes
+// may run it: a flag is paused, and a tip released, once (conditional
+// updates).
+func minuteWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service, posts *post.Service) {
 	every(ctx, time.Minute, func() {
 		if keys, err := flags.CheckGuards(ctx); err != nil {
 			log.Warn("checking rollout guards", "error", err)
 		} else if len(keys) > 0 {
 			log.Warn("rollout guards paused flags", "flags", strings.Join(keys, ", "))
+		}
+		if n, err := posts.ReleaseDueTips(ctx); err != nil {
+			log.Warn("releasing held tips", "error", err)
+		} else if n > 0 {
+			log.Info("released held tips", "count", n)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
 )
@@ -47,6 +48,12 @@ func TestReviewQueueApprovesAndRejects(t *testing.T) {
 	firstItem, secondItem, revItem := items[0].(map[string]any)["id"].(string), items[1].(map[string]any)["id"].(string), items[2].(map[string]any)["id"].(string)
 	if items[0].(map[string]any)["text"] != "first" || items[0].(map[string]any)["author"].(map[string]any)["handle"] != "mei" {
 		t.Fatalf("an item shows what waits and whose it is: %v", items[0])
+	}
+	p1 := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review?limit=2", token: owner}, 200)
+	next, _ := p1.json["next_cursor"].(string)
+	p2 := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review?limit=2&cursor=" + next, token: owner}, 200)
+	if len(p1.json["items"].([]any)) != 2 || next == "" || len(p2.json["items"].([]any)) != 1 || p2.json["items"].([]any)[0].(map[string]any)["id"] != revItem {
+		t.Fatalf("the queue pages: %s then %s", p1.body, p2.body)
 	}
 	// Who may see the queue.
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: lin}), 403, "forbidden")
@@ -148,18 +155,28 @@ func TestReportsCollapseIntoCasesThatModeratorsDecide(t *testing.T) {
 	if cs.json["open"] != float64(2) || len(items) != 2 {
 		t.Fatalf("the circle's open cases: %s", cs.body)
 	}
-	postCase := items[0].(map[string]any)
+	byKind := func(items []any, kind string) map[string]any {
+		t.Helper()
+		for _, it := range items {
+			if it := it.(map[string]any); it["kind"] == kind {
+				return it
+			}
+		}
+		t.Fatalf("no %s case in %v", kind, items)
+		return nil
+	}
+	postCase := byKind(items, "post")
 	if postCase["kind"] != "post" || postCase["reports"] != float64(2) || postCase["reasons"].(map[string]any)["harassment"] != float64(1) ||
 		postCase["text"] != "something rude" || postCase["subject"].(map[string]any)["handle"] != "mei" {
 		t.Fatalf("a case counts its reports by reason: %v", postCase)
 	}
-	commentCase := items[1].(map[string]any)["id"].(string)
+	commentCase := byKind(items, "comment")["id"].(string)
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/reports", token: lin}), 403, "forbidden")
 	all := e.ok(req{method: "GET", path: "/api/v1/reports", token: rev}, 200)
 	if all.json["open"] != float64(3) {
 		t.Fatalf("reviewers see every case: %s", all.body)
 	}
-	userCase := all.json["items"].([]any)[2].(map[string]any)["id"].(string)
+	userCase := byKind(all.json["items"].([]any), "user")["id"].(string)
 
 	// Uphold: the post goes, its author is told.
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + postCase["id"].(string) + "/uphold", token: lin}), 404, "not_found")
@@ -274,5 +291,93 @@ func TestAGuardPausesARolloutAndTellsTheAdmins(t *testing.T) {
 	}
 	if got := check(); len(got) != 0 {
 		t.Fatalf("after resuming, earlier reports no longer count: %v", got)
+	}
+}
+
+func TestTipsAreHeldUntilModerationHasHadItsChance(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	zhao := e.user("zhao", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Tipped", "tips": map[string]any{"fee_bps": 1000, "min": 100, "max": 50_000, "daily_cap": 200_000}})
+	for _, tok := range []string{mei, lin, zhao} {
+		e.join(tok, c)
+	}
+	e.fund(lin, 10_000)
+	wallet := func(tok string) (float64, float64) {
+		t.Helper()
+		w := e.ok(req{method: "GET", path: "/api/v1/wallet", token: tok}, 200)
+		return w.json["available"].(float64), w.json["held"].(float64)
+	}
+	tip := func(post string, amount int, key string) response {
+		return e.do(req{method: "POST", path: "/api/v1/posts/" + post + "/tips", token: lin, body: map[string]any{"amount": amount}, header: map[string]string{"Idempotency-Key": key}})
+	}
+	removed := e.postIn(mei, c, map[string]any{"text": "soon reported"})
+	kept := e.postIn(mei, c, map[string]any{"text": "a good one"})
+	for i, p := range []string{removed, removed, kept} {
+		if r := tip(p, 1000, fmt.Sprint("t", i)); r.status != 201 || r.json["status"] != "held" {
+			t.Fatalf("tip %d: %s", i, r.body)
+		}
+	}
+	if a, h := wallet(mei); a != 0 || h != 2700 {
+		t.Fatalf("tips are held for the author: available %v, held %v", a, h)
+	}
+	// Reported and pending: no more tips until a moderator decides.
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + removed + "/reports", token: zhao, body: map[string]any{"reason": "scam"}}, 201)
+	wantProblem(t, tip(removed, 1000, "t-reported"), 409, "post_reported")
+	if a, _ := wallet(lin); a != 7000 {
+		t.Fatalf("a refused tip moved money: %v", a)
+	}
+	// Upheld: the post goes and its held tips come back, fee included.
+	cases := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/reports", token: owner}, 200).json["items"].([]any)
+	e.ok(req{method: "POST", path: "/api/v1/reports/" + cases[0].(map[string]any)["id"].(string) + "/uphold", token: owner}, 200)
+	if a, _ := wallet(lin); a != 9000 {
+		t.Fatalf("the tipper has both tips back: %v", a)
+	}
+	if a, h := wallet(mei); a != 0 || h != 900 {
+		t.Fatalf("the author keeps only the held tip on the kept post: available %v, held %v", a, h)
+	}
+	var fees int64
+	if err := e.db.QueryRow(context.Background(), `SELECT available FROM ledger_accounts WHERE id = 'sys_fees'`).Scan(&fees); err != nil || fees != 100 {
+		t.Fatalf("the fees of refunded tips went back: %d %v", fees, err)
+	}
+	if k := e.kinds(lin); len(k) < 2 || k[0] != "tip_refunded" || k[1] != "tip_refunded" {
+		t.Fatalf("the tipper hears of each refund: %v", k)
+	}
+	var refunds int
+	if err := e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM journal_entries WHERE kind = 'tip_refund' AND reverses IS NOT NULL`).Scan(&refunds); err != nil || refunds != 2 {
+		t.Fatalf("one reversing entry per refunded tip: %d %v", refunds, err)
+	}
+	// The hold passes: the tip on the kept post becomes the author's to spend, once.
+	if _, err := e.db.Exec(context.Background(), `UPDATE tips SET release_at = $1 WHERE status = 'held'`, e.db.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for want, round := range []int{1, 0} {
+		n, err := e.api.Posts.ReleaseDueTips(context.Background())
+		if err != nil || n != round {
+			t.Fatalf("release round %d: %d %v", want, n, err)
+		}
+	}
+	if a, h := wallet(mei); a != 900 || h != 0 {
+		t.Fatalf("released: available %v, held %v", a, h)
+	}
+	// Deleting the post after the hold takes nothing back.
+	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + kept, token: owner}, 204)
+	if a, _ := wallet(mei); a != 900 {
+		t.Fatalf("a released tip stays with the author: %v", a)
+	}
+	e.ledgerOK()
+	// A circle may release tips at once, or hold them up to a week.
+	wantProblem(t, e.do(req{method: "PATCH", path: "/api/v1/circles/" + c, token: owner, body: map[string]any{"tip_hold_hours": 200}}), 422, "invalid")
+	if r := e.ok(req{method: "PATCH", path: "/api/v1/circles/" + c, token: owner, body: map[string]any{"tip_hold_hours": 0}}, 200); r.json["tip_hold_hours"] != 0.0 {
+		t.Fatalf("hold hours: %s", r.body)
+	}
+	now := e.postIn(mei, c, map[string]any{"text": "tips free at once"})
+	if r := tip(now, 500, "t-now"); r.status != 201 || r.json["status"] != "released" {
+		t.Fatalf("without a hold: %s", r.body)
+	}
+	if a, _ := wallet(mei); a != 900+450 {
+		t.Fatalf("without a hold the tip is available at once: %v", a)
 	}
 }

@@ -212,8 +212,11 @@ func TestTipsMoveMoneyOnceWithinTheCirclesLimits(t *testing.T) {
 	if again.status != 201 || again.json["id"] != r.json["id"] || again.header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay: %d %s", again.status, again.body)
 	}
-	if e.balance(fan) != 4_000 || e.balance(author) != 950 {
-		t.Fatalf("balances: fan %v, author %v", e.balance(fan), e.balance(author))
+	if w := e.ok(req{method: "GET", path: "/api/v1/wallet", token: author}, 200); e.balance(fan) != 4_000 || w.json["available"] != 0.0 || w.json["held"] != 950.0 {
+		t.Fatalf("balances: fan %v, author %s (the tip held for a day)", e.balance(fan), w.body)
+	}
+	if r.json["status"] != "held" || r.json["release_at"] == nil {
+		t.Fatalf("a tip says it is held, and until when: %s", r.body)
 	}
 	var fees int64
 	if err := e.db.QueryRow(context.Background(), `SELECT available FROM ledger_accounts WHERE id = 'sys_fees'`).Scan(&fees); err != nil || fees != 50 {

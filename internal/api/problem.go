@@ -73,6 +73,7 @@ var codes = map[errs.Code]codeInfo{
 	post.CodeTipRange:     {422, "Tip out of range"},
 	post.CodeTipCap:       {422, "Daily tip cap reached"},
 	post.CodeTooManyPins:  {409, "Too many pinned posts"},
+	post.CodeReported:     {409, "Post reported"},
 
 	moderation.CodeUnknownReason:   {422, "Unknown reason"},
 	moderation.CodeAlreadyReported: {409, "Already reported"},

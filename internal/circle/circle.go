@@ -129,18 +129,22 @@ func (p *Policies) of(a policy.Action) *string {
 
 // Circle is a circle as a caller sees it.
 type Circle struct {
-	ID           string    `json:"id"`
-	Slug         string    `json:"slug"`
-	Name         string    `json:"name"`
-	Description  string    `json:"description"`
-	Rules        string    `json:"rules,omitempty"` // the house rules: members only
-	Category     string    `json:"category"`
-	Visibility   string    `json:"visibility"`
-	Review       string    `json:"review"`
-	JoinApproval bool      `json:"join_approval"`
-	JoinQuestion string    `json:"join_question,omitempty"`
-	Policies     Policies  `json:"policies"`
-	Tips         Tips      `json:"tips"`
+	ID           string   `json:"id"`
+	Slug         string   `json:"slug"`
+	Name         string   `json:"name"`
+	Description  string   `json:"description"`
+	Rules        string   `json:"rules,omitempty"` // the house rules: members only
+	Category     string   `json:"category"`
+	Visibility   string   `json:"visibility"`
+	Review       string   `json:"review"`
+	JoinApproval bool     `json:"join_approval"`
+	JoinQuestion string   `json:"join_question,omitempty"`
+	Policies     Policies `json:"policies"`
+	Tips         Tips     `json:"tips"`
+	// TipHoldHours is how long tips on a post stay held for its author
+	// before they can be spent; a post removed meanwhile has its tips
+	// refunded. 0: tips are free at once.
+	TipHoldHours int64     `json:"tip_hold_hours"`
 	Owner        string    `json:"owner"` // handle
 	MemberCount  int       `json:"member_count"`
 	Archived     bool      `json:"archived"`
@@ -168,7 +172,7 @@ type Right struct {
 
 const circleColumns = `c.id, c.slug, c.name, c.description, c.rules_text, c.category, c.visibility, c.review,
 	c.join_approval, c.join_question, c.policy_join, c.policy_view, c.policy_post, c.policy_comment, c.policy_tip,
-	c.policy_invite, c.tip_fee_bps, c.tip_min, c.tip_max, c.tip_daily_cap, u.handle, c.owner_id, c.member_count,
+	c.policy_invite, c.tip_fee_bps, c.tip_min, c.tip_max, c.tip_daily_cap, c.tip_hold_hours, u.handle, c.owner_id, c.member_count,
 	c.archived_at, c.created_at`
 
 const circleFrom = ` FROM circles c JOIN users u ON u.id = c.owner_id `
@@ -179,7 +183,7 @@ func scanCircle(row interface{ Scan(...any) error }, extra ...any) (Circle, erro
 	var archived *time.Time
 	err := row.Scan(append([]any{&c.ID, &c.Slug, &c.Name, &c.Description, &c.Rules, &c.Category, &c.Visibility, &c.Review,
 		&c.JoinApproval, &c.JoinQuestion, &c.Policies.Join, &c.Policies.View, &c.Policies.Post, &c.Policies.Comment,
-		&c.Policies.Tip, &c.Policies.Invite, &c.Tips.FeeBPS, &c.Tips.Min, &c.Tips.Max, &c.Tips.DailyCap, &c.Owner, &c.ownerID,
+		&c.Policies.Tip, &c.Policies.Invite, &c.Tips.FeeBPS, &c.Tips.Min, &c.Tips.Max, &c.Tips.DailyCap, &c.TipHoldHours, &c.Owner, &c.ownerID,
 		&c.MemberCount, &archived, &c.CreatedAt}, extra...)...)
 	c.Archived = archived != nil
 	return c, err

@@ -32,6 +32,14 @@ type Tips struct {
 // tip, ¥2,000 a day per tipper.
 var DefaultTips = Tips{FeeBPS: 0, Min: 100, Max: 50_000, DailyCap: 200_000}
 
+// How long tips stay held for their author, in hours: by default a day,
+// long enough for reports on a post to be decided before its money can
+// leave.
+const (
+	DefaultTipHoldHours = 24
+	MaxTipHoldHours     = 7 * 24
+)
+
 // MaxFeeBPS is the highest platform fee a circle may take: 30%.
 const MaxFeeBPS = 3000
 

@@ -57,6 +57,14 @@ func ToWallet(userID string, amount int64) Posting {
 	return Posting{Account: WalletID(userID), Bucket: Available, Amount: amount, owner: userID}
 }
 
+// HeldInWallet is a posting to the held part of a user's wallet (opened
+// if need be): money that is theirs but not yet free to spend.
+func HeldInWallet(userID string, amount int64) Posting {
+	p := ToWallet(userID, amount)
+	p.Bucket = Held
+	return p
+}
+
 // Entry is one balanced movement of money.
 type Entry struct {
 	ID        string    `json:"id"`

@@ -222,17 +222,18 @@ func (s *Service) OpenCases(ctx context.Context, a circle.Actor, circleRef strin
 			return err
 		}
 		page := where
-		if len(p.After) == 1 {
-			page += ` AND k.id > $` + strconv.Itoa(len(args)+1)
-			args = append(args, p.After[0])
-		} else if len(p.After) != 0 {
-			return store.BadCursor()
+		if at, key, ok, err := p.AfterTime(); err != nil {
+			return err
+		} else if ok {
+			n := strconv.Itoa(len(args) + 1)
+			page += ` AND (k.created_at > $` + n + ` OR (k.created_at = $` + n + ` AND k.id > $` + strconv.Itoa(len(args)+2) + `))`
+			args = append(args, at, key)
 		}
-		items, err := store.Collect(ctx, q, scanCase, `SELECT `+caseColumns+caseFrom+`WHERE `+page+` ORDER BY k.id LIMIT `+strconv.Itoa(p.Limit+1), args...)
+		items, err := store.Collect(ctx, q, scanCase, `SELECT `+caseColumns+caseFrom+`WHERE `+page+` ORDER BY k.created_at, k.id LIMIT `+strconv.Itoa(p.Limit+1), args...)
 		if err != nil {
 			return err
 		}
-		out.Items, out.NextCursor = store.NextCursor(p, items, func(k Case) []string { return []string{k.ID} })
+		out.Items, out.NextCursor = store.NextCursor(p, items, func(k Case) []string { return []string{store.Micros(k.CreatedAt), k.ID} })
 		if out.Items == nil {
 			out.Items = []Case{}
 		}

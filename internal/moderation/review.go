@@ -130,18 +130,19 @@ func (s *Service) Queue(ctx context.Context, a circle.Actor, circleRef string, p
 			out.OldestAgeSeconds = age(now, *oldest)
 		}
 		page := where
-		if len(p.After) == 1 {
-			page += ` AND r.id > $` + strconv.Itoa(len(args)+1)
-			args = append(args, p.After[0])
-		} else if len(p.After) != 0 {
-			return store.BadCursor()
+		if at, key, ok, err := p.AfterTime(); err != nil {
+			return err
+		} else if ok {
+			n := strconv.Itoa(len(args) + 1)
+			page += ` AND (r.created_at > $` + n + ` OR (r.created_at = $` + n + ` AND r.id > $` + strconv.Itoa(len(args)+2) + `))`
+			args = append(args, at, key)
 		}
 		items, err := store.Collect(ctx, q, func(r store.Scanner) (Item, error) { return scanItem(r, now) },
-			`SELECT `+itemColumns+itemFrom+`WHERE `+page+` ORDER BY r.id LIMIT `+strconv.Itoa(p.Limit+1), args...)
+			`SELECT `+itemColumns+itemFrom+`WHERE `+page+` ORDER BY r.created_at, r.id LIMIT `+strconv.Itoa(p.Limit+1), args...)
 		if err != nil {
 			return err
 		}
-		out.Items, out.NextCursor = store.NextCursor(p, items, func(it Item) []string { return []string{it.ID} })
+		out.Items, out.NextCursor = store.NextCursor(p, items, func(it Item) []string { return []string{store.Micros(it.CreatedAt), it.ID} })
 		if out.Items == nil {
 			out.Items = []Item{}
 		}

@@ -73,6 +73,7 @@ const (
 	CodeTipRange     errs.Code = "tip_out_of_range"
 	CodeTipCap       errs.Code = "tip_cap_reached"
 	CodeTooManyPins  errs.Code = "too_many_pins"
+	CodeReported     errs.Code = "post_reported"
 )
 
 // Service runs posts.

@@ -137,11 +137,16 @@ func (s *Service) Remove(ctx context.Context, tx *store.Tx, actorID, kind, id, r
 	return s.removePost(ctx, tx, actorID, id, handle, reason, true)
 }
 
-// removePost hides a post, auditing it when someone other than its author
-// does.
+// removePost hides a post and refunds the tips on it still held,
+// auditing it when someone other than its author does. (An author who
+// deletes their own post gives up its held tips too: money follows the
+// post.)
 func (s *Service) removePost(ctx context.Context, tx *store.Tx, actorID, id, authorHandle, reason string, audited bool) error {
 	if _, err := tx.Exec(ctx, `UPDATE posts SET status = 'deleted', deleted_at = $1, deleted_by = $2, pinned_at = NULL, updated_at = $1
 		WHERE id = $3`, tx.Now, actorID, id); err != nil {
+		return err
+	}
+	if err := s.refundHeldTips(ctx, tx, id); err != nil {
 		return err
 	}
 	if !audited {

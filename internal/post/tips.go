@@ -24,17 +24,28 @@ type TipRequest struct {
 
 // Tip is a tip as its tipper sees it.
 type Tip struct {
-	ID         string    `json:"id"`
-	PostID     string    `json:"post_id"`
-	To         string    `json:"to"` // the author's handle
-	Amount     int64     `json:"amount"`
-	Fee        int64     `json:"fee"` // what the platform keeps; the author gets amount − fee
-	Currency   string    `json:"currency"`
-	Anonymous  bool      `json:"anonymous"`
-	EntryID    string    `json:"entry_id"`
-	TransferID string    `json:"transfer_id"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID        string `json:"id"`
+	PostID    string `json:"post_id"`
+	To        string `json:"to"` // the author's handle
+	Amount    int64  `json:"amount"`
+	Fee       int64  `json:"fee"` // what the platform keeps; the author gets amount − fee
+	Currency  string `json:"currency"`
+	Anonymous bool   `json:"anonymous"`
+	// Status is held (the author's, not yet to spend: refunded if the
+	// post is removed before ReleaseAt) or released.
+	Status     string     `json:"status"`
+	ReleaseAt  *time.Time `json:"release_at,omitempty"`
+	EntryID    string     `json:"entry_id"`
+	TransferID string     `json:"transfer_id"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
+
+// Tip statuses.
+const (
+	TipHeld     = "held"
+	TipReleased = "released"
+	TipRefunded = "refunded"
+)
 
 // tipsOf returns the tipping settings that apply to a post: its circle's,
 // or the defaults for a moment.
@@ -45,6 +56,15 @@ func tipsOf(pl *place) circle.Tips {
 	return circle.DefaultTips
 }
 
+// holdOf is how long tips on a post stay held for its author.
+func holdOf(pl *place) time.Duration {
+	h := int64(circle.DefaultTipHoldHours)
+	if pl.circle != nil {
+		h = pl.circle.TipHoldHours
+	}
+	return time.Duration(h) * time.Hour
+}
+
 // mayTip refuses a tip on a post the reader can see: the circle's tip
 // rule, their own post, a block, a post still in review.
 func (s *Service) mayTip(ctx context.Context, q store.Querier, pl *place) error {
@@ -53,6 +73,13 @@ func (s *Service) mayTip(ctx context.Context, q store.Querier, pl *place) error 
 	}
 	if pl.isAuthor() {
 		return errs.E(CodeOwnPost, "You cannot tip your own post.")
+	}
+	var reported int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM report_cases WHERE kind = 'post' AND target_id = $1 AND status = 'open'`, pl.ID).Scan(&reported); err != nil {
+		return err
+	}
+	if reported > 0 {
+		return errs.E(CodeReported, "This post was reported and waits for a moderator's decision; it cannot be tipped until then.")
 	}
 	return nil
 }
@@ -87,20 +114,25 @@ func (s *Service) SendTip(ctx context.Context, tx *store.Tx, a circle.Actor, pos
 	if err != nil {
 		return Tip{}, err
 	}
-	fee := set.Fee(req.Amount)
-	t, err := s.wallet.Tip(ctx, tx, a.User, author, req.Amount, fee, "tip on post "+pl.ID)
+	fee, hold := set.Fee(req.Amount), holdOf(pl)
+	t, err := s.wallet.Tip(ctx, tx, a.User, author, req.Amount, fee, "tip on post "+pl.ID, hold > 0)
 	if err != nil {
 		return Tip{}, err
 	}
 	tip := Tip{ID: store.NewID(tx.Now), PostID: pl.ID, To: author.Handle, Amount: req.Amount, Fee: fee, Currency: ledger.Currency,
-		Anonymous: req.Anonymous, EntryID: t.EntryID, TransferID: t.ID, CreatedAt: tx.Now}
+		Anonymous: req.Anonymous, Status: TipReleased, EntryID: t.EntryID, TransferID: t.ID, CreatedAt: tx.Now}
+	var releaseAt any
+	if hold > 0 {
+		at := tx.Now.Add(hold)
+		tip.Status, tip.ReleaseAt, releaseAt = TipHeld, &at, at
+	}
 	var cid any
 	if pl.circleID != "" {
 		cid = pl.circleID
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO tips (id, post_id, tipper_id, author_id, circle_id, amount, fee, anonymous, entry_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		tip.ID, pl.ID, a.User.ID, author.ID, cid, tip.Amount, fee, tip.Anonymous, tip.EntryID, tx.Now); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO tips (id, post_id, tipper_id, author_id, circle_id, amount, fee, anonymous, entry_id, created_at, status, release_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		tip.ID, pl.ID, a.User.ID, author.ID, cid, tip.Amount, fee, tip.Anonymous, tip.EntryID, tx.Now, tip.Status, releaseAt); err != nil {
 		return Tip{}, err
 	}
 	// A tipper's total shows their name unless every tip of theirs on the

@@ -136,7 +136,7 @@ func (s *Service) PayRequest(ctx context.Context, tx *store.Tx, payer account.Us
 	if memo == "" {
 		memo = "payment request " + pr.Code
 	}
-	t, err := s.send(ctx, tx, payer, payee, pr.Amount, 0, memo, "payment")
+	t, err := s.send(ctx, tx, payer, payee, pr.Amount, 0, memo, "payment", false)
 	if err != nil {
 		return Transfer{}, err
 	}

@@ -124,7 +124,7 @@ func (s *Service) Send(ctx context.Context, tx *store.Tx, sender account.User, r
 	if err != nil {
 		return Transfer{}, err
 	}
-	return s.send(ctx, tx, sender, to, req.Amount, 0, memo, "transfer")
+	return s.send(ctx, tx, sender, to, req.Amount, 0, memo, "transfer", false)
 }
 
 // checkTransfer checks what a transfer request says on its own, and
@@ -154,19 +154,35 @@ func noRecipient(handle string) error {
 // to the platform's fee account: one ledger entry and one transfer record,
 // under the tipper's payment limits. The caller checks the amount against
 // its own rules (a circle's minimum and maximum) and records the tip.
-func (s *Service) Tip(ctx context.Context, tx *store.Tx, tipper, author account.User, amount, fee int64, memo string) (Transfer, error) {
+func (s *Service) Tip(ctx context.Context, tx *store.Tx, tipper, author account.User, amount, fee int64, memo string, held bool) (Transfer, error) {
 	if err := CheckAmount(amount, MaxTransfer); err != nil {
 		return Transfer{}, err
 	}
 	if fee < 0 || fee >= amount {
 		return Transfer{}, errs.E(errs.Internal, "wallet: a tip's fee %d is not below its amount %d", fee, amount)
 	}
-	return s.send(ctx, tx, tipper, author, amount, fee, memo, "tip")
+	return s.send(ctx, tx, tipper, author, amount, fee, memo, "tip", held)
+}
+
+// ReleaseHeld makes amount of the user's held money free to spend, in
+// tx: one entry (kind says why, e.g. tip_release) from the held part of
+// their wallet to its available part.
+func (s *Service) ReleaseHeld(ctx context.Context, tx *store.Tx, userID string, amount int64, kind, memo string) (ledger.Entry, error) {
+	return ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: []ledger.Posting{
+		ledger.HeldInWallet(userID, -amount), ledger.ToWallet(userID, amount)}})
+}
+
+// Refund reverses a payment's entry exactly, once, in tx: money held for
+// its recipient goes back to its sender (and a fee back from the
+// platform).
+func (s *Service) Refund(ctx context.Context, tx *store.Tx, entryID, kind, memo string) (ledger.Entry, error) {
+	return ledger.Reverse(ctx, tx, entryID, kind, memo)
 }
 
 // send books a transfer between two users whose accounts are known; fee,
-// if any, goes to the platform's fee account out of what to receives.
-func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.User, amount, fee int64, memo, kind string) (Transfer, error) {
+// if any, goes to the platform's fee account out of what to receives,
+// which lands in the held part of their wallet if held.
+func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.User, amount, fee int64, memo, kind string, held bool) (Transfer, error) {
 	if err := checkRecipient(sender, to); err != nil {
 		return Transfer{}, err
 	}
@@ -175,10 +191,11 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.Use
 	}
 	// A sender without a wallet has nothing (insufficient funds); a
 	// recipient's wallet opens with the first money it receives.
-	postings := []ledger.Posting{
-		ledger.ToWallet(sender.ID, -amount),
-		ledger.ToWallet(to.ID, amount-fee),
+	credit := ledger.ToWallet(to.ID, amount-fee)
+	if held {
+		credit = ledger.HeldInWallet(to.ID, amount-fee)
 	}
+	postings := []ledger.Posting{ledger.ToWallet(sender.ID, -amount), credit}
 	if fee > 0 {
 		postings = append(postings, ledger.Posting{Account: ledger.Fees, Bucket: ledger.Available, Amount: fee})
 	}

@@ -18,8 +18,8 @@ CREATE TABLE review_items (
     decided_at BIGINT,
     created_at BIGINT NOT NULL
 );
-CREATE INDEX review_items_queue ON review_items (circle_id, id) WHERE status = 'pending';
-CREATE INDEX review_items_pending ON review_items (id) WHERE status = 'pending';
+CREATE INDEX review_items_queue ON review_items (circle_id, created_at, id) WHERE status = 'pending';
+CREATE INDEX review_items_pending ON review_items (created_at, id) WHERE status = 'pending';
 CREATE UNIQUE INDEX review_items_target ON review_items (kind, target_id) WHERE status = 'pending';
 CREATE INDEX review_items_rejected ON review_items (circle_id, decided_at) WHERE status = 'rejected';
 
@@ -41,8 +41,8 @@ CREATE TABLE report_cases (
     updated_at  BIGINT NOT NULL                -- the latest report
 );
 CREATE UNIQUE INDEX report_cases_open ON report_cases (kind, target_id) WHERE status = 'open';
-CREATE INDEX report_cases_circle ON report_cases (circle_id, id) WHERE status = 'open';
-CREATE INDEX report_cases_queue ON report_cases (id) WHERE status = 'open';
+CREATE INDEX report_cases_circle ON report_cases (circle_id, created_at, id) WHERE status = 'open';
+CREATE INDEX report_cases_queue ON report_cases (created_at, id) WHERE status = 'open';
 CREATE INDEX report_cases_subject ON report_cases (subject_id, decided_at) WHERE status = 'upheld';
 
 CREATE TABLE reports (
