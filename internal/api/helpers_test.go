@@ -30,6 +30,7 @@ type env struct {
 	t        testing.TB
 	db       *store.DB
 	accounts *account.Service
+	outbox   *event.Outbox
 	api      *Server
 	srv      *httptest.Server
 	logs     *syncBuffer
@@ -58,7 +59,9 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
-	notes := notify.New(db, event.New(db))
+	outbox := event.New(db)
+	accounts.Outbox = outbox
+	notes := notify.New(db, outbox)
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
@@ -72,7 +75,7 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(notes.Shutdown) // before srv.Close: open streams end
-	return &env{t: t, db: db, accounts: accounts, api: s, srv: srv, logs: logs}
+	return &env{t: t, db: db, accounts: accounts, outbox: outbox, api: s, srv: srv, logs: logs}
 }
 
 type response struct {
