@@ -10,6 +10,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -176,6 +177,11 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintf(stdout, "@%s is now %s\n", u.Handle, u.Status)
 	case "settle-withdrawal", "reverse-withdrawal":
+		// The decision changes the user's credit inputs: its event is
+		// written here and published by the servers' relays.
+		if accounts.Outbox, err = event.Open(db, event.Options{WriteOnly: true}); err != nil {
+			return err
+		}
 		wallets := wallet.New(db, accounts, wallet.NewSandbox(db))
 		var w wallet.Withdrawal
 		err := db.Tx(ctx, func(tx *store.Tx) error {

@@ -117,13 +117,16 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		return err
 	}
 	bus = nil
+	accounts.Outbox = outbox
+	// Scores whose inputs changed are recomputed a second after the event.
+	accounts.FollowCreditChanges(ctx, outbox, time.Second, log)
 	notes := notify.New(db, outbox)
 	circles := circle.New(db)
 	circles.Notifier = notes
 	posts := post.New(db, circles, accounts, wallets)
 	posts.Notifier = notes
 	mod := moderation.New(db, circles, posts)
-	mod.Notifier = notes
+	mod.Notifier, mod.Changed = notes, accounts.CreditChanged
 	flags := rollout.New(db)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	socials := social.New(db)
@@ -156,7 +159,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 	hs.RegisterOnShutdown(notes.Shutdown) // open notification streams end, so draining does not wait for them
 	go janitor(ctx, log, accounts, idem, wallets, circles)
-	go creditWorker(ctx, log, accounts)
+	go creditSweep(ctx, log, accounts)
 	go minuteWorker(ctx, log, flags, posts)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
@@ -208,15 +211,16 @@ func janitor(ctx context.Context, log *slog.Logger, accounts *account.Service, i
 	})
 }
 
-// creditWorker recomputes, every 30 seconds, the credit scores whose
-// inputs changed (account.RecomputeChangedCredit). Several nodes may run
-// it: a score computed twice is the same score.
-func creditWorker(ctx context.Context, log *slog.Logger, accounts *account.Service) {
-	every(ctx, 30*time.Second, func() {
-		if n, err := accounts.RecomputeChangedCredit(ctx); err != nil {
-			log.Warn("recomputing changed credit scores", "error", err)
-		} else if n > 0 {
-			log.Info("recomputed changed credit scores", "changed", n)
+// creditSweep recomputes every credit score once a day, on one of the
+// nodes sharing the database (account.SweepCredit): the net under the
+// event path, and what moves scores as accounts age. It first looks an
+// hour after the server starts.
+func creditSweep(ctx context.Context, log *slog.Logger, accounts *account.Service) {
+	every(ctx, time.Hour, func() {
+		if swept, n, err := accounts.SweepCredit(ctx, 24*time.Hour); err != nil {
+			log.Warn("recomputing every credit score", "error", err)
+		} else if swept {
+			log.Info("recomputed every credit score", "changed", n)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -78,6 +79,11 @@ type Service struct {
 	// unknown handle takes as long to refuse as a wrong password.
 	dummyHash string
 	cache     *principalCache
+
+	// Outbox carries the events this service announces: the changes of
+	// credit inputs (CreditChanged). Set it before use; nil announces
+	// nothing.
+	Outbox *event.Outbox
 }
 
 // New returns the account service.

@@ -374,3 +374,23 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		t.Fatalf("another session survived a password change: %v", err)
 	}
 }
+
+// One sweep of every credit score per period, however many servers ask.
+func TestSweepCreditOncePerPeriod(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.register(t, "mei", account.RoleUser)
+	swept, n, err := f.svc.SweepCredit(ctx, 24*time.Hour)
+	if err != nil || !swept || n != 1 {
+		t.Fatalf("first sweep: swept %v, %d changed, %v", swept, n, err)
+	}
+	other := account.New(f.db, account.NewHasher(testArgon2, 1), account.DefaultConfig) // another node
+	f.clock.Advance(23 * time.Hour)
+	if swept, _, err := other.SweepCredit(ctx, 24*time.Hour); err != nil || swept {
+		t.Fatalf("a second sweep within the period: swept %v, %v", swept, err)
+	}
+	f.clock.Advance(time.Hour)
+	if swept, _, err := other.SweepCredit(ctx, 24*time.Hour); err != nil || !swept {
+		t.Fatalf("a sweep after the period: swept %v, %v", swept, err)
+	}
+}

@@ -2,8 +2,6 @@ package account
 
 import (
 	"context"
-	"strings"
-	"time"
 
 	"github.com/quanzi/quanzi/internal/credit"
 	"github.com/quanzi/quanzi/internal/errs"
@@ -149,84 +147,4 @@ func (s *Service) CreditReport(ctx context.Context, u User) (credit.Report, erro
 	}
 	r.History, err = credit.History(ctx, s.db, u.ID, 10)
 	return r, err
-}
-
-// creditLag is how far back each pass of RecomputeChangedCredit looks
-// before its mark: a transaction that took its time to commit may hold
-// entries older than ones already seen.
-const creditLag = 10 * time.Second
-
-// RecomputeChangedCredit recomputes the scores of the users whose inputs
-// changed since its last pass: a movement in their wallet (from the
-// journal, which is append-only), a decision on their verifications, a
-// payout returned. It follows those records rather than being told by each
-// request, so no payment pays for it. It reads up to 20,000 journal entries
-// a pass and returns how many scores changed.
-func (s *Service) RecomputeChangedCredit(ctx context.Context) (int, error) {
-	const worker, maxEntries = "credit", 20_000
-	var mark time.Time
-	err := s.db.QueryRow(ctx, `SELECT mark FROM worker_marks WHERE name = $1`, worker).Scan(&mark)
-	if err != nil && err != store.ErrNoRows {
-		return 0, err
-	}
-	since := mark.Add(-creditLag)
-	now := s.db.Now()
-	users := map[string]bool{}
-	rows, err := s.db.Query(ctx, `SELECT e.created_at, p.account_id FROM journal_entries e JOIN postings p ON p.entry_id = e.id
-		WHERE e.id >= $1 AND p.account_id LIKE 'w\_%' ESCAPE '\' ORDER BY e.id LIMIT $2`, store.FirstID(since), maxEntries)
-	if err != nil {
-		return 0, err
-	}
-	next, seen := now, 0
-	for rows.Next() {
-		var at time.Time
-		var wallet string
-		if err := rows.Scan(&at, &wallet); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		users[strings.TrimPrefix(wallet, "w_")] = true
-		next, seen = at, seen+1
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	if seen < maxEntries {
-		next = now // read to the end
-	}
-	for _, q := range []string{
-		`SELECT user_id FROM verifications WHERE decided_at >= $1`,
-		`SELECT user_id FROM withdrawals WHERE status = 'reversed' AND updated_at >= $1`,
-	} {
-		rows, err := s.db.Query(ctx, q, since)
-		if err != nil {
-			return 0, err
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return 0, err
-			}
-			users[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return 0, err
-		}
-	}
-	ids := make([]string, 0, len(users))
-	for id := range users {
-		ids = append(ids, id)
-	}
-	changed := 0
-	if len(ids) > 0 {
-		if changed, err = s.RecomputeCredit(ctx, ids, nil); err != nil {
-			return changed, err
-		}
-	}
-	_, err = s.db.Exec(ctx, `INSERT INTO worker_marks (name, mark, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET mark = excluded.mark, updated_at = excluded.updated_at`, worker, next, now)
-	return changed, err
 }

@@ -476,6 +476,9 @@ func (s *Service) decide(ctx context.Context, reviewer User, id, from, to string
 		if err := s.invalidate(ctx, tx, userKey(userID)); err != nil {
 			return err
 		}
+		if err := s.CreditChanged(ctx, tx, userID); err != nil { // the identity level is a factor
+			return err
+		}
 		v, err = s.Verification(ctx, tx, id)
 		return err
 	})

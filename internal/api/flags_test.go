@@ -99,33 +99,3 @@ func TestCreditIsComputedAndExplained(t *testing.T) {
 		t.Fatalf("history, newest first: %v", r.json["history"])
 	}
 }
-
-// Scores follow their inputs without being asked: a pass of the credit
-// worker recomputes the users whose wallets moved or whose verifications
-// were decided since the last pass, and only them.
-func TestCreditFollowsChangedInputs(t *testing.T) {
-	e := newEnv(t)
-	mei := e.user("mei", account.RoleUser)
-	e.user("lei", account.RoleUser)
-	e.user("idle", account.RoleUser)
-	ctx := t.Context()
-	if _, err := e.accounts.RecomputeChangedCredit(ctx); err != nil { // sets the mark
-		t.Fatal(err)
-	}
-	e.do(req{method: "POST", path: "/api/v1/wallet/topups", token: mei, body: map[string]any{"amount": 50_000}})
-	e.do(req{method: "POST", path: "/api/v1/transfers", token: mei, body: map[string]any{"to": "lei", "amount": 1_000}})
-	n, err := e.accounts.RecomputeChangedCredit(ctx)
-	if err != nil || n != 2 {
-		t.Fatalf("a pass after mei paid lei changed %d scores (%v); want 2", n, err)
-	}
-	var scored int
-	e.db.QueryRow(ctx, `SELECT COUNT(*) FROM credit_scores s JOIN users u ON u.id = s.user_id WHERE u.handle IN ('mei', 'lei')`).Scan(&scored)
-	var idle int
-	e.db.QueryRow(ctx, `SELECT COUNT(*) FROM credit_scores s JOIN users u ON u.id = s.user_id WHERE u.handle = 'idle'`).Scan(&idle)
-	if scored != 2 || idle != 0 {
-		t.Fatalf("scored: %d of mei and lei, %d of idle", scored, idle)
-	}
-	if n, _ := e.accounts.RecomputeChangedCredit(ctx); n != 0 {
-		t.Fatalf("a pass with nothing new changed %d scores", n)
-	}
-}

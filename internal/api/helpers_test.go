@@ -31,6 +31,7 @@ type env struct {
 	t        testing.TB
 	db       *store.DB
 	accounts *account.Service
+	outbox   *event.Outbox
 	api      *Server
 	srv      *httptest.Server
 	logs     *syncBuffer
@@ -59,13 +60,15 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
-	notes := notify.New(db, event.New(db))
+	outbox := event.New(db)
+	accounts.Outbox = outbox
+	notes := notify.New(db, outbox)
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
 	posts.Notifier, socials.Notify = notes, notes.Tell
 	mod := moderation.New(db, circles, posts)
-	mod.Notifier = notes
+	mod.Notifier, mod.Changed = notes, accounts.CreditChanged
 	flags := rollout.New(db)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
@@ -77,7 +80,7 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(notes.Shutdown) // before srv.Close: open streams end
-	return &env{t: t, db: db, accounts: accounts, api: s, srv: srv, logs: logs}
+	return &env{t: t, db: db, accounts: accounts, outbox: outbox, api: s, srv: srv, logs: logs}
 }
 
 type response struct {

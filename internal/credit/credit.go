@@ -102,3 +102,15 @@ func Import(ctx context.Context, tx *store.Tx, actorID, userID string, score int
 	}
 	return Score{Score: score, Source: src, UpdatedAt: tx.Now}, nil
 }
+
+// InputsSubject is the subject of the event that says the inputs of some
+// users' scores changed: money moved in their wallets, a verification of
+// theirs was decided, a moderator upheld a report or gave a strike. The
+// event is written in the same transaction as the change; servers hear
+// it and recompute those scores shortly after, outside the request.
+const InputsSubject = "credit.inputs"
+
+// InputsChanged is the data of an InputsSubject event.
+type InputsChanged struct {
+	Users []string `json:"users"` // distinct user ids
+}

@@ -159,9 +159,11 @@ func Gather(ctx context.Context, q store.Querier, users []Person, levels map[str
 			ids = append(ids, u.ID)
 		}
 		rows, err := q.Query(ctx, `SELECT p.account_id, COUNT(*), COALESCE(SUM(ABS(p.amount)), 0),
-			COALESCE(SUM(CASE WHEN e.reverses IS NOT NULL AND e.kind <> 'tip_refund' AND e.created_at > $1 THEN 1 ELSE 0 END), 0)
+			COALESCE(SUM(CASE WHEN e.reverses IS NOT NULL AND e.created_at > $1 THEN 1 ELSE 0 END), 0)
 			FROM postings p JOIN journal_entries e ON e.id = p.entry_id
-			WHERE p.account_id IN (`+store.List(hi-lo, 2)+`) GROUP BY p.account_id`, append([]any{since}, wallets...)...)
+			-- A held tip released, or refunded because its post was
+			-- removed, is neither a payment of the user's nor their fault.
+			WHERE e.kind NOT IN ('tip_release', 'tip_refund') AND p.account_id IN (`+store.List(hi-lo, 2)+`) GROUP BY p.account_id`, append([]any{since}, wallets...)...)
 		if err != nil {
 			return err
 		}

@@ -280,7 +280,20 @@ func (s *Service) settleIn(ctx context.Context, tx *store.Tx, calls []*call) err
 	if err := addSent(ctx, tx, day, sent, levels); err != nil {
 		return err
 	}
+	if err := s.creditChanged(ctx, tx, by); err != nil {
+		return err
+	}
 	return s.recordKeys(ctx, tx, keyed)
+}
+
+// creditChanged announces in one event that the scores of everyone who
+// sent or received money in the batch have new inputs.
+func (s *Service) creditChanged(ctx context.Context, tx *store.Tx, by []account.User) error {
+	ids := make([]string, len(by))
+	for i, u := range by {
+		ids[i] = u.ID
+	}
+	return s.accounts.CreditChanged(ctx, tx, ids...)
 }
 
 // open returns the calls not yet decided.

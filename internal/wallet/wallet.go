@@ -207,7 +207,10 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.Use
 		Memo: memo, EntryID: entry.ID, CreatedAt: tx.Now}
 	_, err = tx.Exec(ctx, `INSERT INTO transfers (id, from_user, to_user, amount, currency, memo, entry_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, sender.ID, to.ID, t.Amount, t.Currency, t.Memo, t.EntryID, tx.Now)
-	return t, err
+	if err != nil {
+		return Transfer{}, err
+	}
+	return t, s.accounts.CreditChanged(ctx, tx, sender.ID, to.ID)
 }
 
 // checkRecipient refuses a transfer to oneself or to a disabled account.
@@ -401,6 +404,9 @@ func (s *Service) CompleteTopup(ctx context.Context, tx *store.Tx, userID string
 		// Another attempt booked it first: this transaction must not add a
 		// second entry, so it fails and rolls back.
 		return Topup{}, errs.E(idempotency.CodeInProgress, "This top-up is being completed by another request.")
+	}
+	if err := s.accounts.CreditChanged(ctx, tx, userID); err != nil {
+		return Topup{}, err
 	}
 	return s.topup(ctx, tx, userID, charged.ID)
 }

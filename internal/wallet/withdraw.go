@@ -67,7 +67,10 @@ func (s *Service) Withdraw(ctx context.Context, tx *store.Tx, user account.User,
 		Destination: dest, Status: "pending", CreatedAt: tx.Now, UpdatedAt: tx.Now}
 	_, err = tx.Exec(ctx, `INSERT INTO withdrawals (id, user_id, amount, currency, destination, status, hold_entry, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7)`, w.ID, user.ID, w.Amount, w.Currency, w.Destination, hold.ID, tx.Now)
-	return w, err
+	if err != nil {
+		return Withdrawal{}, err
+	}
+	return w, s.accounts.CreditChanged(ctx, tx, user.ID)
 }
 
 // SettleWithdrawal records the gateway's report that the money reached the
@@ -129,6 +132,9 @@ func (s *Service) decideWithdrawal(ctx context.Context, tx *store.Tx, actorID, i
 		}
 	}
 	if err := audit.Record(ctx, tx, actorID, "withdrawal."+to, "withdrawal", id, map[string]any{"amount": w.Amount, "reason": reason}); err != nil {
+		return Withdrawal{}, err
+	}
+	if err := s.accounts.CreditChanged(ctx, tx, userID); err != nil { // a failed payout costs standing
 		return Withdrawal{}, err
 	}
 	w.Status, w.Reason, w.UpdatedAt = to, reason, tx.Now
