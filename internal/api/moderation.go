@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/moderation"
 )
 
@@ -37,6 +39,8 @@ func (s *Server) moderationRoutes() {
 		reviewer, nil, moderation.Cases{}, 0, s.openCases, pageParams...)
 	add("POST", "/api/v1/reports/{case}/uphold", "Uphold a report case: a post or comment is removed, its author told, and it counts against their standing (audited).",
 		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(true))
+	add("GET", "/api/v1/circles/{id}/transparency", "What moderation did in a circle over the last days (default 30): reports received, cases upheld and dismissed, items removed, posts held, approved and rejected, and the median time to a decision — for anyone who may see the circle.",
+		public, nil, moderation.Transparency{}, 0, s.transparency, param{"days", "1 to 365 (default 30)"})
 	add("POST", "/api/v1/reports/{case}/dismiss", "Dismiss a report case: nothing is removed (audited).",
 		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(false))
 }
@@ -114,4 +118,23 @@ func (s *Server) decideCase(uphold bool) handlerFunc {
 		writeJSON(w, http.StatusOK, k)
 		return nil
 	}
+}
+
+func (s *Server) transparency(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	days := 30
+	if v := r.URL.Query().Get("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil {
+			return errs.Field("days", "days is a whole number from 1 to 365.")
+		}
+	}
+	t, err := s.Moderation.Transparency(r.Context(), a, r.PathValue("id"), days)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
 }

@@ -100,10 +100,33 @@ func TestReviewQueueApprovesAndRejects(t *testing.T) {
 	if q := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: owner}, 200); q.json["pending"] != float64(1) {
 		t.Fatalf("decided items leave the queue: %s", q.body)
 	}
-	var audited int
-	if err := e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action IN ('review.approve', 'review.reject')`).Scan(&audited); err != nil || audited != 2 {
-		t.Fatalf("decisions audited: %d %v", audited, err)
+	// Decisions are audited, and admins can search the log.
+	boss := e.user("boss", account.RoleAdmin)
+	search := func(query string) []string {
+		t.Helper()
+		var out []string
+		for _, it := range e.ok(req{method: "GET", path: "/api/v1/admin/audit?" + query, token: boss}, 200).json["items"].([]any) {
+			it := it.(map[string]any)
+			out = append(out, it["action"].(string)+" by "+it["actor"].(string))
+		}
+		return out
 	}
+	if got := search("action=review."); fmt.Sprint(got) != "[review.reject by rev review.approve by owner]" {
+		t.Fatalf("the review decisions, newest first: %v", got)
+	}
+	if got := search("action=review.&actor=owner&target_type=post&target_id=" + first); fmt.Sprint(got) != "[review.approve by owner]" {
+		t.Fatalf("by actor and target: %v", got)
+	}
+	if got := search("action=review.approve&actor=nobody"); len(got) != 0 {
+		t.Fatalf("an unknown actor acted on nothing: %v", got)
+	}
+	pg := e.ok(req{method: "GET", path: "/api/v1/admin/audit?action=review.&limit=1", token: boss}, 200)
+	more := e.ok(req{method: "GET", path: "/api/v1/admin/audit?action=review.&limit=1&cursor=" + pg.json["next_cursor"].(string), token: boss}, 200)
+	if len(pg.json["items"].([]any)) != 1 || more.json["items"].([]any)[0].(map[string]any)["action"] != "review.approve" {
+		t.Fatalf("the log pages: %s then %s", pg.body, more.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/admin/audit?from=yesterday", token: boss}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/admin/audit", token: rev}), 403, "forbidden")
 }
 
 // addMember lets token into a closed circle through an invite from owner.
@@ -206,6 +229,14 @@ func TestReportsCollapseIntoCasesThatModeratorsDecide(t *testing.T) {
 	if err := e.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM report_cases WHERE status = 'upheld' AND subject_id IS NOT NULL`).Scan(&upheld); err != nil || upheld != 1 {
 		t.Fatalf("one upheld case: %d %v", upheld, err)
 	}
+	// What moderation did here is public to those who may see the circle.
+	tr := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/transparency"}, 200)
+	if tr.json["reports_received"] != 3.0 || tr.json["cases_upheld"] != 1.0 || tr.json["cases_dismissed"] != 1.0 ||
+		tr.json["items_removed"] != 1.0 || tr.json["decisions"] != 2.0 || tr.json["median_decision_seconds"] == nil {
+		t.Fatalf("transparency: %s", tr.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + closed + "/transparency", token: lin}), 404, "not_found")
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/transparency?days=0"}), 422, "invalid")
 	// Reported again after a decision: a new case.
 	e.ok(req{method: "POST", path: "/api/v1/users/mei/reports", token: zhao, body: map[string]any{"reason": "spam"}}, 201)
 	if all := e.ok(req{method: "GET", path: "/api/v1/reports", token: rev}, 200); all.json["open"] != float64(1) {

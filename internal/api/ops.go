@@ -15,6 +15,7 @@ func (s *Server) addRoutes() {
 	s.accountRoutes()
 	s.verificationRoutes()
 	s.adminUserRoutes()
+	s.auditRoutes()
 	s.walletRoutes()
 	s.withdrawalRoutes()
 	s.collectRoutes()
