@@ -39,6 +39,8 @@ func (s *Server) moderationRoutes() {
 		reviewer, nil, moderation.Cases{}, 0, s.openCases, pageParams...)
 	add("POST", "/api/v1/reports/{case}/uphold", "Uphold a report case: a post or comment is removed, its author told, and it counts against their standing (audited).",
 		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(true))
+	add("POST", "/api/v1/circles/{id}/strikes", "Give a member a strike with a reason (the circle's moderators): it counts against their credit standing for a year, and mute_hours (up to 720) keeps them from posting and commenting here meanwhile. They are told why; audited.",
+		signedIn, moderation.StrikeRequest{}, moderation.Strike{}, http.StatusCreated, s.strike)
 	add("GET", "/api/v1/circles/{id}/transparency", "What moderation did in a circle over the last days (default 30): reports received, cases upheld and dismissed, items removed, posts held, approved and rejected, and the median time to a decision — for anyone who may see the circle.",
 		public, nil, moderation.Transparency{}, 0, s.transparency, param{"days", "1 to 365 (default 30)"})
 	add("POST", "/api/v1/reports/{case}/dismiss", "Dismiss a report case: nothing is removed (audited).",
@@ -136,5 +138,18 @@ func (s *Server) transparency(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) strike(w http.ResponseWriter, r *http.Request) error {
+	var req moderation.StrikeRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	st, err := s.Moderation.IssueStrike(r.Context(), s.signedInActor(r), r.PathValue("id"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, st)
 	return nil
 }

@@ -412,3 +412,58 @@ func TestTipsAreHeldUntilModerationHasHadItsChance(t *testing.T) {
 		t.Fatalf("without a hold the tip is available at once: %v", a)
 	}
 }
+
+func TestStrikesMuteAndCountAgainstStanding(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Calm"})
+	e.join(mei, c)
+	e.join(lin, c)
+	p := e.postIn(lin, c, map[string]any{"text": "hello"})
+	path := "/api/v1/circles/" + c + "/strikes"
+	// Refused, writing nothing.
+	for _, bad := range []struct {
+		token  string
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{lin, map[string]any{"handle": "mei", "reason": "spam"}, 403, "forbidden"},
+		{owner, map[string]any{"handle": "mei", "reason": "rude"}, 422, "unknown_reason"},
+		{owner, map[string]any{"handle": "mei", "reason": "spam", "mute_hours": 1000}, 422, "invalid"},
+		{owner, map[string]any{"handle": "nobody", "reason": "spam"}, 404, "not_found"},
+		{owner, map[string]any{"handle": "owner", "reason": "spam"}, 403, "own_content"},
+	} {
+		wantProblem(t, e.do(req{method: "POST", path: path, token: bad.token, body: bad.body}), bad.status, bad.code)
+	}
+	if n := e.count("strikes"); n != 0 {
+		t.Fatalf("refused strikes were written: %d", n)
+	}
+	st := e.ok(req{method: "POST", path: path, token: owner, body: map[string]any{"handle": "mei", "reason": "harassment", "note": "Cool off.", "mute_hours": 24}}, 201)
+	if st.json["muted_until"] == nil || st.json["user"].(map[string]any)["handle"] != "mei" {
+		t.Fatalf("strike: %s", st.body)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + c + "/posts", token: mei, body: map[string]any{"text": "still here"}}), 403, "muted")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: mei, body: map[string]any{"text": "hi"}}), 403, "muted")
+	me := e.ok(req{method: "GET", path: "/api/v1/circles/" + c, token: mei}, 200).json["me"].(map[string]any)
+	if me["muted_until"] == nil || me["rights"].(map[string]any)["post"].(map[string]any)["allowed"] != false {
+		t.Fatalf("the member sees the mute in their standing: %v", me)
+	}
+	if k := e.kinds(mei); len(k) != 1 || k[0] != "strike" {
+		t.Fatalf("the member is told: %v", k)
+	}
+	// A warning without a mute still counts against standing.
+	e.ok(req{method: "POST", path: path, token: owner, body: map[string]any{"handle": "lin", "reason": "off_topic"}}, 201)
+	e.postIn(lin, c, map[string]any{"text": "a warning does not mute"})
+	standing := ""
+	for _, f := range e.ok(req{method: "GET", path: "/api/v1/me/credit", token: mei}, 200).json["factors"].([]any) {
+		if f := f.(map[string]any); f["key"] == "standing" {
+			standing, _ = f["value"].(string)
+		}
+	}
+	if standing != "1 moderation strike" {
+		t.Fatalf("a strike counts against standing: %q", standing)
+	}
+}

@@ -93,6 +93,7 @@ var codes = map[errs.Code]codeInfo{
 	circle.CodeUnknownCategory: {422, "Unknown category"},
 	circle.CodeAlreadyMember:   {409, "Already a member"},
 	circle.CodeBanned:          {403, "Banned from this circle"},
+	circle.CodeMuted:           {403, "Muted"},
 	circle.CodeInviteExpired:   {410, "Invite expired"},
 	circle.CodeInviteUsedUp:    {410, "Invite used up"},
 	circle.CodeInviteRevoked:   {410, "Invite withdrawn"},

@@ -50,6 +50,7 @@ const (
 	CodeUnknownCategory errs.Code = "unknown_category"
 	CodeAlreadyMember   errs.Code = "already_member"
 	CodeBanned          errs.Code = "banned"
+	CodeMuted           errs.Code = "muted"
 	CodeInviteExpired   errs.Code = "invite_expired"
 	CodeInviteUsedUp    errs.Code = "invite_used_up"
 	CodeInviteRevoked   errs.Code = "invite_revoked"
@@ -158,10 +159,13 @@ type Circle struct {
 
 // Standing is the caller's place in a circle.
 type Standing struct {
-	Role     string           `json:"role"` // none, pending, member, moderator, admin, owner
-	JoinedAt *time.Time       `json:"joined_at,omitempty"`
-	Banned   *Ban             `json:"banned,omitempty"`
-	Rights   map[string]Right `json:"rights"`
+	Role     string     `json:"role"` // none, pending, member, moderator, admin, owner
+	JoinedAt *time.Time `json:"joined_at,omitempty"`
+	Banned   *Ban       `json:"banned,omitempty"`
+	// MutedUntil: a moderator's strike muted the member here (no posting
+	// or commenting) until then.
+	MutedUntil *time.Time       `json:"muted_until,omitempty"`
+	Rights     map[string]Right `json:"rights"`
 }
 
 // Right says whether the caller may take an action, and why not.
@@ -195,6 +199,9 @@ type view struct {
 	role     string // the actor's role: none, pending, member …
 	joinedAt time.Time
 	ban      *Ban
+	// mutedUntil and muteReason: a mute in force or past (may checks).
+	mutedUntil *time.Time
+	muteReason string
 }
 
 func (v *view) member() bool { return rank[v.role] >= rank[RoleMember] }
@@ -225,7 +232,8 @@ func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string
 	if !a.Anonymous {
 		var role string
 		var joined time.Time
-		err := q.QueryRow(ctx, `SELECT role, joined_at FROM circle_members WHERE circle_id = $1 AND user_id = $2`, c.ID, a.User.ID).Scan(&role, &joined)
+		err := q.QueryRow(ctx, `SELECT role, joined_at, muted_until, mute_reason FROM circle_members WHERE circle_id = $1 AND user_id = $2`,
+			c.ID, a.User.ID).Scan(&role, &joined, &v.mutedUntil, &v.muteReason)
 		switch {
 		case err == nil:
 			v.role, v.joinedAt = role, joined
@@ -279,6 +287,9 @@ func (s *Service) present(a Actor, v *view) Circle {
 		c.Rules = ""
 	}
 	st := &Standing{Role: v.role, Banned: v.ban, Rights: map[string]Right{}}
+	if v.muted() {
+		st.MutedUntil = v.mutedUntil
+	}
 	if v.member() {
 		t := v.joinedAt
 		st.JoinedAt = &t
@@ -381,9 +392,16 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 		if !v.member() {
 			return errs.E(errs.Forbidden, "Only members may take part in %s (%s); join it first.", v.Name, what)
 		}
+		if (act == policy.Post || act == policy.Comment) && v.muted() {
+			return errs.E(CodeMuted, "A moderator muted you in %s until %s (%s): you cannot post or comment there until then.",
+				v.Name, v.mutedUntil.UTC().Format("2006-01-02 15:04 UTC"), strings.ReplaceAll(v.muteReason, "_", " "))
+		}
 	}
 	return check(*v.Policies.of(act), act, input(a, v))
 }
+
+// muted says whether a mute is in force on the actor.
+func (v *view) muted() bool { return v.mutedUntil != nil && time.Now().Before(*v.mutedUntil) }
 
 // mayJoin says whether the actor may join the loaded circle, holding one
 // of its invite codes or not.

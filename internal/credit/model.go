@@ -31,7 +31,7 @@ type Inputs struct {
 	Reversals      int64 // entries on the wallet that reversed an earlier one
 	FailedPayouts  int64 // withdrawals the bank returned
 	UpheldReports  int64 // report cases against the user (or their content) that moderators upheld
-	Strikes        int64 // moderation strikes (with the moderation part)
+	Strikes        int64 // strikes moderators gave the user
 }
 
 // Factor is one part of a score.
@@ -183,8 +183,8 @@ func Gather(ctx context.Context, q store.Querier, users []Person, levels map[str
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		// Marks counted per user: payouts that came back, and reports
-		// against them that moderators upheld.
+		// Marks counted per user: payouts that came back, reports against
+		// them that moderators upheld, and strikes.
 		for _, m := range []struct {
 			query string
 			set   func(*Inputs, int64)
@@ -193,6 +193,8 @@ func Gather(ctx context.Context, q store.Querier, users []Person, levels map[str
 				AND user_id IN (` + store.List(hi-lo, 2) + `) GROUP BY user_id`, func(in *Inputs, n int64) { in.FailedPayouts = n }},
 			{`SELECT subject_id, COUNT(*) FROM report_cases WHERE status = 'upheld' AND decided_at > $1
 				AND subject_id IN (` + store.List(hi-lo, 2) + `) GROUP BY subject_id`, func(in *Inputs, n int64) { in.UpheldReports = n }},
+			{`SELECT user_id, COUNT(*) FROM strikes WHERE created_at > $1
+				AND user_id IN (` + store.List(hi-lo, 2) + `) GROUP BY user_id`, func(in *Inputs, n int64) { in.Strikes = n }},
 		} {
 			rows, err := q.Query(ctx, m.query, append([]any{since}, ids...)...)
 			if err != nil {
