@@ -21,6 +21,18 @@ func (e *env) kinds(token string) []string {
 	return out
 }
 
+// standing is what token's credit report says of their standing.
+func (e *env) standing(token string) string {
+	e.t.Helper()
+	for _, f := range e.ok(req{method: "GET", path: "/api/v1/me/credit", token: token}, 200).json["factors"].([]any) {
+		if f := f.(map[string]any); f["key"] == "standing" {
+			s, _ := f["value"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
 func TestReviewQueueApprovesAndRejects(t *testing.T) {
 	e := newEnv(t)
 	owner := e.user("owner", account.RoleUser)
@@ -211,13 +223,7 @@ func TestReportsCollapseIntoCasesThatModeratorsDecide(t *testing.T) {
 	if k := e.kinds(mei); len(k) == 0 || k[0] != "content_removed" {
 		t.Fatalf("the author hears of the removal: %v", k)
 	}
-	standing := ""
-	for _, f := range e.ok(req{method: "GET", path: "/api/v1/me/credit", token: mei}, 200).json["factors"].([]any) {
-		if f := f.(map[string]any); f["key"] == "standing" {
-			standing, _ = f["value"].(string)
-		}
-	}
-	if standing != "1 upheld report" {
+	if standing := e.standing(mei); standing != "1 upheld report" {
 		t.Fatalf("an upheld report counts against the author's standing: %q", standing)
 	}
 	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + postCase["id"].(string) + "/dismiss", token: owner}), 409, "already_decided")
@@ -457,13 +463,7 @@ func TestStrikesMuteAndCountAgainstStanding(t *testing.T) {
 	// A warning without a mute still counts against standing.
 	e.ok(req{method: "POST", path: path, token: owner, body: map[string]any{"handle": "lin", "reason": "off_topic"}}, 201)
 	e.postIn(lin, c, map[string]any{"text": "a warning does not mute"})
-	standing := ""
-	for _, f := range e.ok(req{method: "GET", path: "/api/v1/me/credit", token: mei}, 200).json["factors"].([]any) {
-		if f := f.(map[string]any); f["key"] == "standing" {
-			standing, _ = f["value"].(string)
-		}
-	}
-	if standing != "1 moderation strike" {
+	if standing := e.standing(mei); standing != "1 moderation strike" {
 		t.Fatalf("a strike counts against standing: %q", standing)
 	}
 }
