@@ -21,6 +21,8 @@ func runAdminCredit(ctx context.Context, args []string, stdout, stderr io.Writer
 Recompute credit scores from their factors (identity level, account age,
 payment history, standing) and store those that changed, with history.
 Imported scores stay as they are. Takes the database flags of quanzi serve.
+It runs at a lower CPU priority (--nice), so servers on the same machine
+keep answering quickly while it works.
 `)
 		if help {
 			return nil
@@ -30,15 +32,25 @@ Imported scores stay as they are. Takes the database flags of quanzi serve.
 	var d dbFlags
 	var all bool
 	var handle string
+	var nice int
 	fs := newFlagSet("admin credit recompute", "Recompute credit scores from their factors.", stderr)
 	d.register(fs)
 	fs.BoolVar(&all, "all", false, "every user, 500 per transaction, with a progress bar")
 	fs.StringVar(&handle, "handle", "", "one user")
+	fs.IntVar(&nice, "nice", 10, "CPU priority to run at, as nice(1): 0 (as usual) to 19 (only when the CPU is idle)")
 	if err := parse(fs, args[1:], stdout); err != nil {
 		return err
 	}
 	if all == (handle != "") {
 		return fmt.Errorf("%w: give either --all or --handle", errUsage)
+	}
+	if nice < 0 || nice > 19 {
+		return fmt.Errorf("%w: --nice must be from 0 to 19", errUsage)
+	}
+	if nice > 0 {
+		if err := lowerPriority(nice); err != nil {
+			return fmt.Errorf("lowering the CPU priority: %w", err)
+		}
 	}
 	db, err := d.open(ctx)
 	if err != nil {

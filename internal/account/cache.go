@@ -106,7 +106,8 @@ func (c *principalCache) removeLocked(tokenHash, userID string) {
 	}
 }
 
-// evict drops what key names: "session:<hash>" or "user:<id>".
+// evict drops what key names: "session:<hash>", "user:<id>", or
+// "users:<id>,<id>,…".
 func (c *principalCache) evict(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -118,11 +119,19 @@ func (c *principalCache) evict(key string) {
 			c.removeLocked(id, e.sess.User.ID)
 		}
 	case "user":
-		for h := range c.byUser[id] {
-			delete(c.byToken, h)
+		c.evictUserLocked(id)
+	case "users":
+		for id := range strings.SplitSeq(id, ",") {
+			c.evictUserLocked(id)
 		}
-		delete(c.byUser, id)
 	}
+}
+
+func (c *principalCache) evictUserLocked(id string) {
+	for h := range c.byUser[id] {
+		delete(c.byToken, h)
+	}
+	delete(c.byUser, id)
 }
 
 func (c *principalCache) flush() {
@@ -145,6 +154,7 @@ func (s *Service) invalidate(ctx context.Context, tx *store.Tx, key string) erro
 }
 
 func userKey(id string) string      { return "user:" + id }
+func usersKey(ids []string) string  { return "users:" + strings.Join(ids, ",") }
 func sessionKey(hash string) string { return "session:" + hash }
 
 // PollInvalidations applies the invalidations other processes wrote since
@@ -157,22 +167,32 @@ func (s *Service) PollInvalidations(ctx context.Context) error {
 	since := c.lastPoll.Add(-c.pollAhead)
 	c.mu.Unlock()
 	now := s.db.Now()
+	type row struct{ id, key string }
+	var read []row
 	rows, err := s.db.Query(ctx, `SELECT id, cache_key FROM cache_invalidations WHERE at > $1`, since)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var fresh []string
-	c.mu.Lock()
 	for rows.Next() {
-		var id, key string
-		if err := rows.Scan(&id, &key); err != nil {
-			c.mu.Unlock()
+		var r row
+		if err := rows.Scan(&r.id, &r.key); err != nil {
+			rows.Close()
 			return err
 		}
-		if _, done := c.seen[id]; !done {
-			c.seen[id] = now
-			fresh = append(fresh, key)
+		read = append(read, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// The lock is taken only now: requests look up principals under it,
+	// and must not wait for the database.
+	var fresh []string
+	c.mu.Lock()
+	for _, r := range read {
+		if _, done := c.seen[r.id]; !done {
+			c.seen[r.id] = now
+			fresh = append(fresh, r.key)
 		}
 	}
 	for id, at := range c.seen {
@@ -182,9 +202,6 @@ func (s *Service) PollInvalidations(ctx context.Context) error {
 	}
 	c.lastPoll = now
 	c.mu.Unlock()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	for _, key := range fresh {
 		c.evict(key)
 	}

@@ -95,3 +95,43 @@ func TestLocalChangesTakeEffectWithoutWaiting(t *testing.T) {
 		t.Fatalf("an expired approval still counts from the cache: %v", s.Verified())
 	}
 }
+
+// A recompute invalidates only the users whose score changed, with one
+// row per transaction naming them all; a node that polls evicts each.
+func TestRecomputedScoresReachOtherNodesInOneRowPerChunk(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	other := account.New(f.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
+	for _, h := range []string{"mei", "lei", "wei"} {
+		f.register(t, h, account.RoleUser)
+	}
+	tok, _, _ := f.svc.Login(ctx, account.LoginRequest{Handle: "mei", Password: "correct horse"})
+	if err := other.PollInvalidations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := other.Authenticate(ctx, tok); err != nil || s.Credit != nil {
+		t.Fatalf("before any recompute: %+v, %v", s.Credit, err)
+	}
+	rows := f.count(t, "cache_invalidations")
+	if n, err := f.svc.RecomputeCredit(ctx, nil, nil); err != nil || n != 3 {
+		t.Fatalf("recompute: %d changed, %v", n, err)
+	}
+	if got := f.count(t, "cache_invalidations") - rows; got != 1 {
+		t.Fatalf("a recompute of 3 users wrote %d invalidation rows; want 1", got)
+	}
+	if err := other.PollInvalidations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := other.Authenticate(ctx, tok); err != nil || s.Credit == nil || s.Credit.Source != "computed" {
+		t.Fatalf("the other node still has the score from before: %+v, %v", s.Credit, err)
+	}
+	// Nothing changed: nothing stored, nothing invalidated.
+	rows = f.count(t, "cache_invalidations")
+	history := f.count(t, "credit_score_history")
+	if n, err := f.svc.RecomputeCredit(ctx, nil, nil); err != nil || n != 0 {
+		t.Fatalf("a second recompute: %d changed, %v", n, err)
+	}
+	if f.count(t, "cache_invalidations") != rows || f.count(t, "credit_score_history") != history {
+		t.Fatal("a recompute that changed no score wrote invalidations or history")
+	}
+}

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 
 	"github.com/quanzi/quanzi/internal/credit"
 	"github.com/quanzi/quanzi/internal/errs"
@@ -114,15 +115,13 @@ func (s *Service) recompute(ctx context.Context, people []credit.Person) (int, m
 	var changed []string
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		if changed, err = credit.Save(ctx, tx, scores); err != nil {
+		if changed, err = credit.Save(ctx, tx, scores); err != nil || len(changed) == 0 {
 			return err
 		}
-		for _, id := range changed {
-			if err := s.invalidate(ctx, tx, userKey(id)); err != nil {
-				return err
-			}
-		}
-		return nil
+		// One row names every changed user: a full recompute writes a few
+		// hundred rows, not one per user for every node's poll to re-read.
+		slices.Sort(changed)
+		return s.invalidate(ctx, tx, usersKey(changed))
 	})
 	return len(changed), inputs, err
 }
