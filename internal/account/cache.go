@@ -167,33 +167,35 @@ func (s *Service) PollInvalidations(ctx context.Context) error {
 	since := c.lastPoll.Add(-c.pollAhead)
 	c.mu.Unlock()
 	now := s.db.Now()
-	type row struct{ id, key string }
-	var read []row
-	rows, err := s.db.Query(ctx, `SELECT id, cache_key FROM cache_invalidations WHERE at > $1`, since)
+	// Ids first: a row's key can be long (a recompute names up to 500
+	// users in one), and each poll looks a minute back, so keys are read
+	// only for rows not applied yet.
+	ids, err := store.Strings(ctx, s.db, `SELECT id FROM cache_invalidations WHERE at > $1`, since)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.key); err != nil {
-			rows.Close()
-			return err
+	c.mu.Lock()
+	unseen := make([]any, 0, len(ids))
+	for _, id := range ids {
+		if _, done := c.seen[id]; !done {
+			unseen = append(unseen, id)
 		}
-		read = append(read, r)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	c.mu.Unlock()
+	var fresh []string
+	err = store.Chunks(len(unseen), func(lo, hi int) error {
+		keys, err := store.Strings(ctx, s.db, `SELECT cache_key FROM cache_invalidations WHERE id IN (`+store.List(hi-lo, 1)+`)`, unseen[lo:hi]...)
+		fresh = append(fresh, keys...)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	// The lock is taken only now: requests look up principals under it,
 	// and must not wait for the database.
-	var fresh []string
 	c.mu.Lock()
-	for _, r := range read {
-		if _, done := c.seen[r.id]; !done {
-			c.seen[r.id] = now
-			fresh = append(fresh, r.key)
-		}
+	for _, id := range unseen {
+		c.seen[id.(string)] = now
 	}
 	for id, at := range c.seen {
 		if now.Sub(at) > 2*c.pollAhead {
