@@ -114,7 +114,7 @@ func (s *Service) mayDecide(ctx context.Context, q store.Querier, a circle.Actor
 // age is how long ago t was, in whole seconds.
 func age(now, t time.Time) int64 { return int64(now.Sub(t) / time.Second) }
 
-// scanRef reads a nullable circle reference.
+// circleRef makes a circle reference from nullable columns.
 func circleRef(id, slug, name *string) *circle.Ref {
 	if id == nil {
 		return nil

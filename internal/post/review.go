@@ -29,14 +29,10 @@ type Reviewer interface {
 
 // Target is something that can be reported: where it is and whose it is.
 type Target struct {
-	Kind      string // "post" or "comment"
-	ID        string
-	CircleID  string // "" for a moment
-	AuthorID  string
-	Author    Author
-	CircleRef *CircleRef
-	Text      string
-	Status    string
+	Kind     string // "post" or "comment"
+	ID       string
+	CircleID string // "" for a moment
+	AuthorID string
 }
 
 // Locate finds a post or comment the actor can see, for a report; what
@@ -61,13 +57,13 @@ func (s *Service) Locate(ctx context.Context, a circle.Actor, kind, id string) (
 			}
 			return err
 		}
-		t = Target{Kind: kind, ID: pl.ID, CircleID: pl.circleID, AuthorID: pl.authorID, Author: pl.Author, CircleRef: pl.Circle, Text: pl.Text, Status: pl.Status}
+		t = Target{Kind: kind, ID: pl.ID, CircleID: pl.circleID, AuthorID: pl.authorID}
 		if kind == "comment" {
 			c, err := s.comment(ctx, q, pl.ID, id)
 			if err != nil {
 				return err
 			}
-			t.ID, t.AuthorID, t.Author, t.Text, t.Status = c.ID, c.authorID, *c.Author, c.Text, Published
+			t.ID, t.AuthorID = c.ID, c.authorID
 		}
 		return nil
 	})
