@@ -467,3 +467,36 @@ func TestStrikesMuteAndCountAgainstStanding(t *testing.T) {
 		t.Fatalf("a strike counts against standing: %q", standing)
 	}
 }
+
+func TestSlowModeAndPostLimitsKeepACirclesPace(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	slow := e.circle(owner, map[string]any{"name": "Slow"})
+	capped := e.circle(owner, map[string]any{"name": "Capped"})
+	e.join(mei, slow)
+	e.join(mei, capped)
+	wantProblem(t, e.do(req{method: "PATCH", path: "/api/v1/circles/" + slow, token: owner, body: map[string]any{"slow_mode_seconds": -1}}), 422, "invalid")
+	wantProblem(t, e.do(req{method: "PATCH", path: "/api/v1/circles/" + slow, token: owner, body: map[string]any{"posts_per_day": 5000}}), 422, "invalid")
+	e.ok(req{method: "PATCH", path: "/api/v1/circles/" + slow, token: owner, body: map[string]any{"slow_mode_seconds": 600}}, 200)
+	e.ok(req{method: "PATCH", path: "/api/v1/circles/" + capped, token: owner, body: map[string]any{"posts_per_day": 2}}, 200)
+
+	p := e.postIn(mei, slow, map[string]any{"text": "first"})
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + slow + "/posts", token: mei, body: map[string]any{"text": "too soon"}}), 429, "slow_mode")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: mei, body: map[string]any{"text": "too soon"}}), 429, "slow_mode")
+	e.postIn(owner, slow, map[string]any{"text": "moderators keep no pace"})
+	e.postIn(owner, slow, map[string]any{"text": "twice"})
+	// Once the wait is over, the member may speak again.
+	if _, err := e.db.Exec(context.Background(), `UPDATE posts SET created_at = $1 WHERE id = $2`, e.db.Now().Add(-11*time.Minute), p); err != nil {
+		t.Fatal(err)
+	}
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: mei, body: map[string]any{"text": "later"}}, 201)
+
+	e.postIn(mei, capped, map[string]any{"text": "one"})
+	e.postIn(mei, capped, map[string]any{"text": "two"})
+	before := e.count("posts")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + capped + "/posts", token: mei, body: map[string]any{"text": "three"}}), 429, "post_limit_reached")
+	if after := e.count("posts"); after != before {
+		t.Fatalf("a refused post was written: %d → %d", before, after)
+	}
+}

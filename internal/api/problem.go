@@ -74,6 +74,8 @@ var codes = map[errs.Code]codeInfo{
 	post.CodeTipCap:       {422, "Daily tip cap reached"},
 	post.CodeTooManyPins:  {409, "Too many pinned posts"},
 	post.CodeReported:     {409, "Post reported"},
+	post.CodeSlowMode:     {429, "Slow mode"},
+	post.CodePostLimit:    {429, "Post limit reached"},
 
 	moderation.CodeUnknownReason:   {422, "Unknown reason"},
 	moderation.CodeAlreadyReported: {409, "Already reported"},

@@ -145,11 +145,16 @@ type Circle struct {
 	// TipHoldHours is how long tips on a post stay held for its author
 	// before they can be spent; a post removed meanwhile has its tips
 	// refunded. 0: tips are free at once.
-	TipHoldHours int64     `json:"tip_hold_hours"`
-	Owner        string    `json:"owner"` // handle
-	MemberCount  int       `json:"member_count"`
-	Archived     bool      `json:"archived"`
-	CreatedAt    time.Time `json:"created_at"`
+	TipHoldHours int64 `json:"tip_hold_hours"`
+	// SlowModeSeconds is the least time between one member's posts or
+	// comments here; PostsPerDay how many posts one member may make here
+	// in a day. 0: no limit. Moderators are not held to either.
+	SlowModeSeconds int64     `json:"slow_mode_seconds"`
+	PostsPerDay     int64     `json:"posts_per_day"`
+	Owner           string    `json:"owner"` // handle
+	MemberCount     int       `json:"member_count"`
+	Archived        bool      `json:"archived"`
+	CreatedAt       time.Time `json:"created_at"`
 	// For the caller: their place in the circle and what they may do.
 	Me *Standing `json:"me,omitempty"`
 
@@ -176,7 +181,7 @@ type Right struct {
 
 const circleColumns = `c.id, c.slug, c.name, c.description, c.rules_text, c.category, c.visibility, c.review,
 	c.join_approval, c.join_question, c.policy_join, c.policy_view, c.policy_post, c.policy_comment, c.policy_tip,
-	c.policy_invite, c.tip_fee_bps, c.tip_min, c.tip_max, c.tip_daily_cap, c.tip_hold_hours, u.handle, c.owner_id, c.member_count,
+	c.policy_invite, c.tip_fee_bps, c.tip_min, c.tip_max, c.tip_daily_cap, c.tip_hold_hours, c.slow_mode_seconds, c.posts_per_day, u.handle, c.owner_id, c.member_count,
 	c.archived_at, c.created_at`
 
 const circleFrom = ` FROM circles c JOIN users u ON u.id = c.owner_id `
@@ -187,7 +192,7 @@ func scanCircle(row interface{ Scan(...any) error }, extra ...any) (Circle, erro
 	var archived *time.Time
 	err := row.Scan(append([]any{&c.ID, &c.Slug, &c.Name, &c.Description, &c.Rules, &c.Category, &c.Visibility, &c.Review,
 		&c.JoinApproval, &c.JoinQuestion, &c.Policies.Join, &c.Policies.View, &c.Policies.Post, &c.Policies.Comment,
-		&c.Policies.Tip, &c.Policies.Invite, &c.Tips.FeeBPS, &c.Tips.Min, &c.Tips.Max, &c.Tips.DailyCap, &c.TipHoldHours, &c.Owner, &c.ownerID,
+		&c.Policies.Tip, &c.Policies.Invite, &c.Tips.FeeBPS, &c.Tips.Min, &c.Tips.Max, &c.Tips.DailyCap, &c.TipHoldHours, &c.SlowModeSeconds, &c.PostsPerDay, &c.Owner, &c.ownerID,
 		&c.MemberCount, &archived, &c.CreatedAt}, extra...)...)
 	c.Archived = archived != nil
 	return c, err

@@ -26,7 +26,9 @@ type Settings struct {
 	JoinQuestion *string   `json:"join_question"`
 	Policies     *Policies `json:"policies"`
 	Tips         *Tips     `json:"tips"`
-	TipHoldHours *int64    `json:"tip_hold_hours"` // 0 to 168 (a week); new circles: 24
+	TipHoldHours *int64    `json:"tip_hold_hours"`    // 0 to 168 (a week); new circles: 24
+	SlowMode     *int64    `json:"slow_mode_seconds"` // 0 (off) to 86,400
+	PostsPerDay  *int64    `json:"posts_per_day"`     // 0 (no limit) to 1,000
 }
 
 // Create makes a circle owned by the actor, who becomes its first member.
@@ -66,11 +68,12 @@ func (s *Service) Create(ctx context.Context, a Actor, set Settings) (Circle, er
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO circles (id, slug, name, description, rules_text, category, visibility, review,
 			join_approval, join_question, policy_join, policy_view, policy_post, policy_comment, policy_tip, policy_invite,
-			tip_fee_bps, tip_min, tip_max, tip_daily_cap, owner_id, member_count, created_at, updated_at, tip_hold_hours)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $22, $23)`,
+			tip_fee_bps, tip_min, tip_max, tip_daily_cap, owner_id, member_count, created_at, updated_at, tip_hold_hours,
+			slow_mode_seconds, posts_per_day)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 1, $22, $22, $23, $24, $25)`,
 			c.ID, c.Slug, c.Name, c.Description, c.Rules, c.Category, c.Visibility, c.Review, c.JoinApproval, c.JoinQuestion,
 			c.Policies.Join, c.Policies.View, c.Policies.Post, c.Policies.Comment, c.Policies.Tip, c.Policies.Invite,
-			c.Tips.FeeBPS, c.Tips.Min, c.Tips.Max, c.Tips.DailyCap, a.User.ID, tx.Now, c.TipHoldHours)
+			c.Tips.FeeBPS, c.Tips.Min, c.Tips.Max, c.Tips.DailyCap, a.User.ID, tx.Now, c.TipHoldHours, c.SlowModeSeconds, c.PostsPerDay)
 		if errs.Is(err, errs.Conflict) {
 			return &errs.Error{Code: CodeSlugTaken, Field: "slug", Message: "The address /" + c.Slug + " is taken; choose another slug."}
 		}
@@ -115,10 +118,10 @@ func (s *Service) Update(ctx context.Context, a Actor, ref string, set Settings)
 		_, err = tx.Exec(ctx, `UPDATE circles SET slug = $1, name = $2, description = $3, rules_text = $4, category = $5,
 			visibility = $6, review = $7, join_approval = $8, join_question = $9, policy_join = $10, policy_view = $11,
 			policy_post = $12, policy_comment = $13, policy_tip = $14, policy_invite = $15, tip_fee_bps = $16, tip_min = $17,
-			tip_max = $18, tip_daily_cap = $19, updated_at = $20, tip_hold_hours = $22 WHERE id = $21`,
+			tip_max = $18, tip_daily_cap = $19, updated_at = $20, tip_hold_hours = $22, slow_mode_seconds = $23, posts_per_day = $24 WHERE id = $21`,
 			c.Slug, c.Name, c.Description, c.Rules, c.Category, c.Visibility, c.Review, c.JoinApproval, c.JoinQuestion,
 			c.Policies.Join, c.Policies.View, c.Policies.Post, c.Policies.Comment, c.Policies.Tip, c.Policies.Invite,
-			c.Tips.FeeBPS, c.Tips.Min, c.Tips.Max, c.Tips.DailyCap, tx.Now, c.ID, c.TipHoldHours)
+			c.Tips.FeeBPS, c.Tips.Min, c.Tips.Max, c.Tips.DailyCap, tx.Now, c.ID, c.TipHoldHours, c.SlowModeSeconds, c.PostsPerDay)
 		if errs.Is(err, errs.Conflict) {
 			return &errs.Error{Code: CodeSlugTaken, Field: "slug", Message: "The address /" + c.Slug + " is taken; choose another slug."}
 		}
@@ -240,6 +243,18 @@ func apply(c *Circle, set Settings) error {
 			return errs.Field("tip_hold_hours", "Tips are held for 0 to %d hours (a week), not %d.", MaxTipHoldHours, h)
 		}
 		c.TipHoldHours = *set.TipHoldHours
+	}
+	if set.SlowMode != nil {
+		if v := *set.SlowMode; v < 0 || v > 86_400 {
+			return errs.Field("slow_mode_seconds", "Slow mode is 0 (off) to 86,400 seconds (a day), not %d.", v)
+		}
+		c.SlowModeSeconds = *set.SlowMode
+	}
+	if set.PostsPerDay != nil {
+		if v := *set.PostsPerDay; v < 0 || v > 1000 {
+			return errs.Field("posts_per_day", "Posts per member a day is 0 (no limit) to 1,000, not %d.", v)
+		}
+		c.PostsPerDay = *set.PostsPerDay
 	}
 	if set.Policies != nil {
 		p := *set.Policies

@@ -113,6 +113,9 @@ func (s *Service) AddComment(ctx context.Context, a circle.Actor, postID string,
 		if err := s.mayInteract(ctx, tx, pl, policy.Comment, "comment on this post"); err != nil {
 			return err
 		}
+		if err := checkPace(ctx, tx, pl.circle, a.User.ID, false); err != nil {
+			return err
+		}
 		var parent *Comment
 		if ref := strings.TrimSpace(nc.ReplyTo); ref != "" {
 			p, err := s.comment(ctx, tx, pl.ID, ref)

@@ -70,6 +70,9 @@ func (s *Service) Create(ctx context.Context, a circle.Actor, circleRef string, 
 		if err := cp.May(policy.Post); err != nil {
 			return err
 		}
+		if err := checkPace(ctx, tx, cp, a.User.ID, true); err != nil {
+			return err
+		}
 		// The circle's moderators are its reviewers: their own posts go out.
 		status := Published
 		if !cp.Moderates() && (cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0)) {
