@@ -41,6 +41,14 @@ func (s *Server) moderationRoutes() {
 		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(true))
 	add("POST", "/api/v1/circles/{id}/strikes", "Give a member a strike with a reason (the circle's moderators): it counts against their credit standing for a year, and mute_hours (up to 720) keeps them from posting and commenting here meanwhile. They are told why; audited.",
 		signedIn, moderation.StrikeRequest{}, moderation.Strike{}, http.StatusCreated, s.strike)
+	add("POST", "/api/v1/appeals", "Appeal a decision about you, once, within 30 days: a rejected post (kind review, id the review item), an upheld report (report, the case) or a strike (strike). Someone other than the first decider settles it.",
+		signedIn, moderation.AppealRequest{}, moderation.Appeal{}, http.StatusCreated, s.fileAppeal)
+	add("GET", "/api/v1/appeals", "Appeals waiting for a decision, oldest first (reviewers and admins).",
+		reviewer, nil, list[moderation.Appeal]{}, 0, s.pendingAppeals, pageParams...)
+	add("POST", "/api/v1/appeals/{id}/grant", "Grant an appeal: the decision is undone (the post published or restored, the report or strike no longer counts, a mute lifted). Not by the appellant or the first decider; audited.",
+		reviewer, noteRequest{}, moderation.Appeal{}, 0, s.decideAppeal(true))
+	add("POST", "/api/v1/appeals/{id}/deny", "Deny an appeal: the decision stands (audited).",
+		reviewer, noteRequest{}, moderation.Appeal{}, 0, s.decideAppeal(false))
 	add("GET", "/api/v1/circles/{id}/transparency", "What moderation did in a circle over the last days (default 30): reports received, cases upheld and dismissed, items removed, posts held, approved and rejected, and the median time to a decision — for anyone who may see the circle.",
 		public, nil, moderation.Transparency{}, 0, s.transparency, param{"days", "1 to 365 (default 30)"})
 	add("POST", "/api/v1/reports/{case}/dismiss", "Dismiss a report case: nothing is removed (audited).",
@@ -152,4 +160,49 @@ func (s *Server) strike(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusCreated, st)
 	return nil
+}
+
+type noteRequest struct {
+	Note string `json:"note"` // optional words to the appellant, up to 500 characters
+}
+
+func (s *Server) fileAppeal(w http.ResponseWriter, r *http.Request) error {
+	var req moderation.AppealRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	x, err := s.Moderation.FileAppeal(r.Context(), s.signedInActor(r), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, x)
+	return nil
+}
+
+func (s *Server) pendingAppeals(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.Moderation.PendingAppeals(r.Context(), s.signedInActor(r), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(items, next))
+	return nil
+}
+
+func (s *Server) decideAppeal(grant bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req noteRequest
+		if err := decodeOptional(w, r, &req); err != nil {
+			return err
+		}
+		x, err := s.Moderation.DecideAppeal(r.Context(), s.signedInActor(r), r.PathValue("id"), grant, req.Note)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, x)
+		return nil
+	}
 }

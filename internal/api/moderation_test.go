@@ -500,3 +500,73 @@ func TestSlowModeAndPostLimitsKeepACirclesPace(t *testing.T) {
 		t.Fatalf("a refused post was written: %d → %d", before, after)
 	}
 }
+
+func TestAppealsAreDecidedBySomeoneElseAndUndoTheDecision(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	rev := e.user("rev", account.RoleReviewer)
+	rev2 := e.user("rev2", account.RoleReviewer)
+	c := e.circle(owner, map[string]any{"name": "Strict", "review": "all"})
+	e.join(mei, c)
+	e.join(lin, c)
+	appeal := func(tok, kind, id string) response {
+		return e.do(req{method: "POST", path: "/api/v1/appeals", token: tok, body: map[string]any{"kind": kind, "id": id, "text": "It was fine."}})
+	}
+	// A rejected post, appealed and granted: published.
+	p := e.postIn(mei, c, map[string]any{"text": "a fair post"})
+	item := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: owner}, 200).json["items"].([]any)[0].(map[string]any)["id"].(string)
+	e.ok(req{method: "POST", path: "/api/v1/review/" + item + "/reject", token: owner, body: map[string]any{"reason": "spam"}}, 200)
+	wantProblem(t, appeal(lin, "review", item), 404, "not_found")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/appeals", token: mei, body: map[string]any{"kind": "review", "id": item, "text": " "}}), 422, "invalid")
+	wantProblem(t, appeal(mei, "verdict", item), 422, "invalid")
+	a1 := e.ok(req{method: "POST", path: "/api/v1/appeals", token: mei, body: map[string]any{"kind": "review", "id": item, "text": "It was fine."}}, 201)
+	wantProblem(t, appeal(mei, "review", item), 409, "already_appealed")
+	if q := e.ok(req{method: "GET", path: "/api/v1/appeals", token: rev}, 200); len(q.json["items"].([]any)) != 1 {
+		t.Fatalf("the appeals queue: %s", q.body)
+	}
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/appeals", token: owner}), 403, "forbidden")
+	e.ok(req{method: "POST", path: "/api/v1/appeals/" + a1.json["id"].(string) + "/grant", token: rev, body: map[string]any{"note": "Not spam."}}, 200)
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/appeals/" + a1.json["id"].(string) + "/deny", token: rev2}), 409, "already_decided")
+	if got := ids(e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: lin})); fmt.Sprint(got) != fmt.Sprint([]string{p}) {
+		t.Fatalf("a granted appeal publishes the post: %v", got)
+	}
+	if k := e.kinds(mei); len(k) == 0 || k[0] != "appeal_decided" {
+		t.Fatalf("the appellant is told: %v", k)
+	}
+	// An upheld report, appealed: the first decider may not settle it; someone else restores the post.
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/reports", token: lin, body: map[string]any{"reason": "spam"}}, 201)
+	cs := e.ok(req{method: "GET", path: "/api/v1/reports", token: rev}, 200).json["items"].([]any)[0].(map[string]any)["id"].(string)
+	e.ok(req{method: "POST", path: "/api/v1/reports/" + cs + "/uphold", token: rev}, 200)
+	if s := e.standing(mei); s != "1 upheld report" {
+		t.Fatalf("before the appeal: %q", s)
+	}
+	a2 := e.ok(req{method: "POST", path: "/api/v1/appeals", token: mei, body: map[string]any{"kind": "report", "id": cs, "text": "Not spam."}}, 201).json["id"].(string)
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/appeals/" + a2 + "/grant", token: rev}), 403, "same_decider")
+	e.ok(req{method: "POST", path: "/api/v1/appeals/" + a2 + "/grant", token: rev2}, 200)
+	if r := e.do(req{method: "GET", path: "/api/v1/posts/" + p, token: lin}); r.status != 200 {
+		t.Fatalf("the removed post is back: %d %s", r.status, r.body)
+	}
+	if s := e.standing(mei); s != "a clean record" {
+		t.Fatalf("an overturned report no longer counts: %q", s)
+	}
+	// A strike with a mute, appealed and granted: revoked, the mute lifted.
+	st := e.ok(req{method: "POST", path: "/api/v1/circles/" + c + "/strikes", token: owner, body: map[string]any{"handle": "mei", "reason": "spam", "mute_hours": 24}}, 201)
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + c + "/posts", token: mei, body: map[string]any{"text": "muted"}}), 403, "muted")
+	a3 := e.ok(req{method: "POST", path: "/api/v1/appeals", token: mei, body: map[string]any{"kind": "strike", "id": st.json["id"], "text": "Wrong person."}}, 201).json["id"].(string)
+	e.ok(req{method: "POST", path: "/api/v1/appeals/" + a3 + "/grant", token: rev}, 200)
+	e.postIn(mei, c, map[string]any{"text": "unmuted"})
+	if s := e.standing(mei); s != "a clean record" {
+		t.Fatalf("a revoked strike no longer counts: %q", s)
+	}
+	// Denied: the strike stands.
+	st2 := e.ok(req{method: "POST", path: "/api/v1/circles/" + c + "/strikes", token: owner, body: map[string]any{"handle": "lin", "reason": "harassment"}}, 201)
+	a4 := e.ok(req{method: "POST", path: "/api/v1/appeals", token: lin, body: map[string]any{"kind": "strike", "id": st2.json["id"], "text": "Please."}}, 201).json["id"].(string)
+	if r := e.ok(req{method: "POST", path: "/api/v1/appeals/" + a4 + "/deny", token: rev}, 200); r.json["status"] != "denied" {
+		t.Fatalf("deny: %s", r.body)
+	}
+	if s := e.standing(lin); s != "1 moderation strike" {
+		t.Fatalf("a denied appeal leaves the strike: %q", s)
+	}
+}

@@ -80,6 +80,9 @@ var codes = map[errs.Code]codeInfo{
 	moderation.CodeUnknownReason:   {422, "Unknown reason"},
 	moderation.CodeAlreadyReported: {409, "Already reported"},
 	moderation.CodeOwnContent:      {403, "Own content"},
+	moderation.CodeAlreadyAppealed: {409, "Already appealed"},
+	moderation.CodeAppealClosed:    {409, "Appeal window closed"},
+	moderation.CodeSameDecider:     {403, "Decided by someone else"},
 
 	wallet.CodeCurrencyMismatch:   {422, "Currency mismatch"},
 	wallet.CodePaymentDeclined:    {402, "Payment declined"},

@@ -175,3 +175,38 @@ func (s *Service) removeComment(ctx context.Context, tx *store.Tx, actorID strin
 	}
 	return audit.Record(ctx, tx, actorID, "comment.delete", "comment", c.ID, detail)
 }
+
+// Restore brings back a post or comment that a moderation decision took
+// down or kept out (a rejected or deleted post, a deleted comment), in the
+// transaction that overturns the decision. Tips refunded meanwhile stay
+// refunded.
+func (s *Service) Restore(ctx context.Context, tx *store.Tx, kind, id string) error {
+	if kind == "comment" {
+		var postID string
+		var parentID *string
+		err := tx.QueryRow(ctx, `SELECT post_id, parent_id FROM comments WHERE id = $1 AND status = 'deleted'`, id).Scan(&postID, &parentID)
+		if err == store.ErrNoRows {
+			return nil // not down: nothing to bring back
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE comments SET status = 'published', deleted_at = NULL, deleted_by = NULL WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if parentID != nil {
+			if _, err := tx.Exec(ctx, `UPDATE comments SET reply_count = reply_count + 1 WHERE id = $1`, *parentID); err != nil {
+				return err
+			}
+		}
+		p, err := scanPost(tx.QueryRow(ctx, `SELECT `+postColumns+postFrom+`WHERE p.id = $1`, postID))
+		if err != nil {
+			return err
+		}
+		p.Comments++
+		return s.counted(ctx, tx, &p)
+	}
+	_, err := tx.Exec(ctx, `UPDATE posts SET status = 'published', deleted_at = NULL, deleted_by = NULL, updated_at = $1
+		WHERE id = $2 AND status IN ('rejected', 'deleted')`, tx.Now, id)
+	return err
+}
