@@ -224,7 +224,9 @@ func TestAPublishThatFailsIsRetriedByThePoll(t *testing.T) {
 		}
 	}
 	waitRows(t, db, 0)
-	if st := ob.Stats(); st.Failed == 0 || st.Polled < 5 {
+	// Some went out by a poll; one still waiting to be handed over when
+	// the bus came back may go out directly, so not necessarily all five.
+	if st := ob.Stats(); st.Failed == 0 || st.Polled == 0 || st.Published < 5 {
 		t.Fatalf("stats %+v", st)
 	}
 }
