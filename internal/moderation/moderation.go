@@ -108,8 +108,20 @@ func (s *Service) mayDecide(ctx context.Context, q store.Querier, a circle.Actor
 	if err != nil {
 		return err
 	}
+	return moderates(a, cp, what)
+}
+
+// moderates refuses the actor unless they are one of the platform's
+// reviewers or moderate the circle they entered.
+func moderates(a circle.Actor, cp *circle.Place, what string) error {
+	if a.User.CanReview() {
+		return nil
+	}
 	return cp.NeedModerator(what)
 }
+
+// spoken is a reason code as words: off_topic → "off topic".
+func spoken(reason string) string { return strings.ReplaceAll(reason, "_", " ") }
 
 // age is how long ago t was, in whole seconds.
 func age(now, t time.Time) int64 { return int64(now.Sub(t) / time.Second) }

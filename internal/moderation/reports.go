@@ -209,10 +209,8 @@ func (s *Service) OpenCases(ctx context.Context, a circle.Actor, circleRef strin
 			if err != nil {
 				return err
 			}
-			if !a.User.CanReview() {
-				if err := cp.NeedModerator("see reports on it"); err != nil {
-					return err
-				}
+			if err := moderates(a, cp, "see reports on it"); err != nil {
+				return err
 			}
 			where, args = where+` AND k.circle_id = $1 AND k.kind IN ('post', 'comment')`, append(args, cp.ID)
 		} else if err := s.mayDecide(ctx, q, a, "", "see every report"); err != nil {
@@ -343,10 +341,10 @@ func (s *Service) DecideCase(ctx context.Context, a circle.Actor, id string, uph
 		if s.Notifier == nil {
 			return nil
 		}
-		text := "Reports about you were upheld (" + strings.ReplaceAll(reason, "_", " ") + ")."
+		text := "Reports about you were upheld (" + spoken(reason) + ")."
 		n := notify.Note{UserID: k.subjectID, Kind: KindRemoved, ActorID: a.User.ID, Text: text}
 		if k.Kind == KindPost || k.Kind == KindComment {
-			n.Text = "Your " + k.Kind + " was removed after reports (" + strings.ReplaceAll(reason, "_", " ") + ")."
+			n.Text = "Your " + k.Kind + " was removed after reports (" + spoken(reason) + ")."
 			n.CircleID = k.circleID
 			if k.Kind == KindPost {
 				n.PostID = k.TargetID

@@ -112,10 +112,8 @@ func (s *Service) Queue(ctx context.Context, a circle.Actor, circleRef string, p
 			if err != nil {
 				return err
 			}
-			if !a.User.CanReview() {
-				if err := cp.NeedModerator("see its review queue"); err != nil {
-					return err
-				}
+			if err := moderates(a, cp, "see its review queue"); err != nil {
+				return err
 			}
 			where, args = where+` AND r.circle_id = $1`, append(args, cp.ID)
 		} else if err := s.mayDecide(ctx, q, a, "", "see the platform's review queue"); err != nil {
@@ -211,7 +209,7 @@ func (s *Service) Decide(ctx context.Context, a circle.Actor, id string, approve
 		}
 		text := "Your " + it.Kind + " was approved and is published."
 		if !approve {
-			text = "Your " + it.Kind + " was not approved (" + strings.ReplaceAll(reason, "_", " ") + ")."
+			text = "Your " + it.Kind + " was not approved (" + spoken(reason) + ")."
 			if note != "" {
 				text += " " + note
 			}

@@ -62,10 +62,8 @@ func (s *Service) IssueStrike(ctx context.Context, a circle.Actor, circleRef str
 		if err != nil {
 			return err
 		}
-		if !a.User.CanReview() {
-			if err := cp.NeedModerator("give strikes here"); err != nil {
-				return err
-			}
+		if err := moderates(a, cp, "give strikes here"); err != nil {
+			return err
 		}
 		var userID, name, role string
 		err = tx.QueryRow(ctx, `SELECT u.id, u.display_name, m.role FROM users u JOIN circle_members m ON m.user_id = u.id AND m.circle_id = $1

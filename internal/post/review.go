@@ -116,18 +116,12 @@ func (s *Service) Remove(ctx context.Context, tx *store.Tx, actorID, kind, id, r
 		}
 		return s.removeComment(ctx, tx, actorID, &p, c, reason, true)
 	}
-	var authorID, status string
-	if err := tx.QueryRow(ctx, `SELECT author_id, status FROM posts WHERE id = $1`, id).Scan(&authorID, &status); err != nil {
-		if err == store.ErrNoRows {
-			return nil
-		}
-		return err
+	var handle, status string
+	err := tx.QueryRow(ctx, `SELECT u.handle, p.status FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`, id).Scan(&handle, &status)
+	if err == store.ErrNoRows || (err == nil && status == Deleted) {
+		return nil // already gone
 	}
-	if status == Deleted {
-		return nil
-	}
-	var handle string
-	if err := tx.QueryRow(ctx, `SELECT handle FROM users WHERE id = $1`, authorID).Scan(&handle); err != nil {
+	if err != nil {
 		return err
 	}
 	return s.removePost(ctx, tx, actorID, id, handle, reason, true)
