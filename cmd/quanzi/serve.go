@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/screen"
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -37,6 +40,8 @@ type serveConfig struct {
 	hashConcurrency int
 	shutdownTimeout time.Duration
 	nats            string
+	classifier      string
+	classifierHold  float64
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,7 +59,13 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.IntVar(&c.hashConcurrency, "hash-concurrency", 0, "password hashes computed at once, each taking 19 MiB (0: one per CPU)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to wait for requests in flight at shutdown")
 	fs.StringVar(&c.nats, "nats", "", "a nats://… URL: carry events (notifications, feed updates) between the quanzi nodes sharing one PostgreSQL through NATS JetStream (needs nats-server -js); empty: within this process only")
+	fs.StringVar(&c.classifier, "classifier", "", "an http(s):// URL of an image classifier: each uploaded picture is POSTed to it and must come back as {\"score\": 0..1}; a post with a picture scored at or above --classifier-hold, or not scored, waits for review. Empty: no classifier")
+	fs.Float64Var(&c.classifierHold, "classifier-hold", screen.DefaultHold, "the classifier score (above 0, at most 1) at or above which a post with the picture is held for review")
 	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	classifier, err := c.classifierConfig()
+	if err != nil {
 		return err
 	}
 	for name, d := range map[string]time.Duration{"session-idle": c.sessionIdle, "session-max-age": c.sessionMaxAge, "shutdown-timeout": c.shutdownTimeout} {
@@ -131,6 +142,12 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	socials := social.New(db)
 	socials.Notify = notes.Tell
+	screens := screen.New(db, circles)
+	screens.Classifier = classifier
+	posts.Screener = screens
+	if classifier != nil {
+		log.Info("pictures are scored by a classifier", "url", classifier.URL, "hold", classifier.Hold)
+	}
 	if c.demo {
 		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles, posts, socials)
 		if err != nil {
@@ -144,7 +161,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
-		Moderation: mod, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies})
+		Moderation: mod, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens, Classifier: classifier})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
@@ -257,6 +274,21 @@ func every(ctx context.Context, period time.Duration, fn func()) {
 			fn()
 		}
 	}
+}
+
+// classifierConfig checks the classifier flags: nil when none is set.
+func (c serveConfig) classifierConfig() (*screen.Classifier, error) {
+	if c.classifierHold <= 0 || c.classifierHold > 1 || math.IsNaN(c.classifierHold) {
+		return nil, fmt.Errorf("%w: --classifier-hold is a score above 0 and at most 1, not %v", errUsage, c.classifierHold)
+	}
+	if c.classifier == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(c.classifier)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: --classifier must be an http:// or https:// URL, not %q", errUsage, c.classifier)
+	}
+	return &screen.Classifier{URL: c.classifier, Hold: c.classifierHold}, nil
 }
 
 func parsePrefixes(s string) ([]netip.Prefix, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/screen"
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/store/storetest"
@@ -71,8 +72,10 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	mod.Notifier, mod.Changed = notes, accounts.CreditChanged
 	flags := rollout.New(db)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
+	screens := screen.New(db, circles)
+	posts.Screener = screens
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Flags: flags, Social: socials, Notes: notes})
+		Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Flags: flags, Social: socials, Notes: notes, Screen: screens})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)

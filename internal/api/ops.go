@@ -26,6 +26,7 @@ func (s *Server) addRoutes() {
 	s.socialRoutes()
 	s.notificationRoutes()
 	s.moderationRoutes()
+	s.screeningRoutes()
 }
 
 func (s *Server) opsRoutes() {

@@ -17,6 +17,7 @@ import (
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/screen"
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/wallet"
 )
@@ -76,6 +77,10 @@ var codes = map[errs.Code]codeInfo{
 	post.CodeReported:     {409, "Post reported"},
 	post.CodeSlowMode:     {429, "Slow mode"},
 	post.CodePostLimit:    {429, "Post limit reached"},
+	post.CodeBlockedWords: {422, "Blocked words"},
+	post.CodeBlockedImage: {422, "Blocked picture"},
+
+	screen.CodeListed: {409, "Already listed"},
 
 	moderation.CodeUnknownReason:   {422, "Unknown reason"},
 	moderation.CodeAlreadyReported: {409, "Already reported"},

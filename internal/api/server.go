@@ -20,6 +20,7 @@ import (
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/rollout"
+	"github.com/quanzi/quanzi/internal/screen"
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -42,6 +43,13 @@ type Deps struct {
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For header is believed.
 	TrustedProxies []netip.Prefix
+	// Screen keeps the word lists and the picture block list; nil: no
+	// screening routes.
+	Screen *screen.Service
+	// Classifier, if set, scores each uploaded picture (the upload stores
+	// the score in media.score, which screening reads when the picture is
+	// posted); nil when none is configured.
+	Classifier *screen.Classifier
 }
 
 // Server is the HTTP API.

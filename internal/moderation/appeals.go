@@ -260,12 +260,12 @@ func (s *Service) DecideAppeal(ctx context.Context, a circle.Actor, id string, g
 func (s *Service) undo(ctx context.Context, tx *store.Tx, x Appeal) error {
 	switch x.Kind {
 	case AppealReview:
-		var postID string
-		if err := tx.QueryRow(ctx, `UPDATE review_items SET status = 'approved', note = $1 WHERE id = $2 RETURNING target_id`,
-			"approved on appeal", x.DecisionID).Scan(&postID); err != nil {
+		var kind, target string
+		if err := tx.QueryRow(ctx, `UPDATE review_items SET status = 'approved', note = $1 WHERE id = $2 RETURNING kind, target_id`,
+			"approved on appeal", x.DecisionID).Scan(&kind, &target); err != nil {
 			return err
 		}
-		return s.posts.Restore(ctx, tx, "post", postID)
+		return s.posts.Restore(ctx, tx, kind, target)
 	case AppealReport:
 		var kind, target string
 		if err := tx.QueryRow(ctx, `UPDATE report_cases SET status = 'dismissed', note = $1 WHERE id = $2 RETURNING kind, target_id`,

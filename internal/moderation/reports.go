@@ -58,8 +58,9 @@ type Case struct {
 	Subject   *Person        `json:"subject,omitempty"` // whose it is: the author, or the user reported
 	Text      string         `json:"text"`              // what was reported: the post's or comment's text
 	Reports   int            `json:"reports"`
-	Reasons   map[string]int `json:"reasons"` // reports by reason
-	Notes     []string       `json:"notes"`   // reporters' notes, newest first (at most 10)
+	Reasons   map[string]int `json:"reasons"`             // reports by reason
+	Notes     []string       `json:"notes"`               // reporters' notes, newest first (at most 10)
+	Screening string         `json:"screening,omitempty"` // why automatic screening flagged it, if it did
 	Note      string         `json:"note,omitempty"`
 	DecidedBy *Person        `json:"decided_by,omitempty"`
 	DecidedAt *time.Time     `json:"decided_at,omitempty"`
@@ -163,7 +164,7 @@ func (s *Service) target(ctx context.Context, a circle.Actor, kind, ref string) 
 	return target{}, errs.Field("kind", "Posts, comments, users and circles can be reported, not %q.", errs.Clip(kind, 20))
 }
 
-const caseColumns = `k.id, k.kind, k.target_id, k.status, k.reports, k.note, k.decided_at, k.created_at, k.updated_at,
+const caseColumns = `k.id, k.kind, k.target_id, k.status, k.reports, k.note, k.screening, k.decided_at, k.created_at, k.updated_at,
 	COALESCE(k.circle_id, ''), COALESCE(k.subject_id, ''), c.slug, c.name, u.handle, u.display_name, d.handle, d.display_name,
 	COALESCE(p.body, m.body, '')`
 
@@ -175,7 +176,7 @@ const caseFrom = ` FROM report_cases k LEFT JOIN circles c ON c.id = k.circle_id
 func scanCase(row store.Scanner) (Case, error) {
 	var k Case
 	var slug, name, sHandle, sName, dHandle, dName *string
-	err := row.Scan(&k.ID, &k.Kind, &k.TargetID, &k.Status, &k.Reports, &k.Note, &k.DecidedAt, &k.CreatedAt, &k.UpdatedAt,
+	err := row.Scan(&k.ID, &k.Kind, &k.TargetID, &k.Status, &k.Reports, &k.Note, &k.Screening, &k.DecidedAt, &k.CreatedAt, &k.UpdatedAt,
 		&k.circleID, &k.subjectID, &slug, &name, &sHandle, &sName, &dHandle, &dName, &k.Text)
 	if k.circleID != "" {
 		k.Circle = &circle.Ref{ID: k.circleID, Slug: deref(slug), Name: deref(name)}

@@ -26,7 +26,8 @@ type Item struct {
 	ID         string      `json:"id"`
 	Kind       string      `json:"kind"` // post or comment
 	TargetID   string      `json:"target_id"`
-	Cause      string      `json:"cause"` // why it is held: circle_review …
+	Cause      string      `json:"cause"`            // why it is held: circle_review, screen_words, screen_hash, classifier, classifier_unavailable
+	Detail     string      `json:"detail,omitempty"` // what screening found: the phrases, the pictures
 	Status     string      `json:"status"`
 	Circle     *circle.Ref `json:"circle,omitempty"`
 	Author     Person      `json:"author"`
@@ -62,12 +63,12 @@ func (s *Service) Hold(ctx context.Context, tx *store.Tx, h post.Hold) error {
 	if h.CircleID != "" {
 		cid = h.CircleID
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO review_items (id, kind, target_id, circle_id, author_id, cause, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7)`, store.NewID(tx.Now), h.Kind, h.TargetID, cid, h.AuthorID, h.Cause, tx.Now)
+	_, err := tx.Exec(ctx, `INSERT INTO review_items (id, kind, target_id, circle_id, author_id, cause, detail, status, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)`, store.NewID(tx.Now), h.Kind, h.TargetID, cid, h.AuthorID, h.Cause, h.Detail, tx.Now)
 	return err
 }
 
-const itemColumns = `r.id, r.kind, r.target_id, r.cause, r.status, r.reason, r.note, r.decided_at, r.created_at, r.author_id,
+const itemColumns = `r.id, r.kind, r.target_id, r.cause, r.detail, r.status, r.reason, r.note, r.decided_at, r.created_at, r.author_id,
 	u.handle, u.display_name, c.id, c.slug, c.name, COALESCE(p.body, m.body, ''), COALESCE(p.media_count, 0),
 	d.handle, d.display_name`
 
@@ -80,7 +81,7 @@ const itemFrom = ` FROM review_items r JOIN users u ON u.id = r.author_id
 func scanItem(row store.Scanner, now time.Time) (Item, error) {
 	var it Item
 	var cid, slug, name, dHandle, dName *string
-	err := row.Scan(&it.ID, &it.Kind, &it.TargetID, &it.Cause, &it.Status, &it.Reason, &it.Note, &it.DecidedAt, &it.CreatedAt, &it.authorID,
+	err := row.Scan(&it.ID, &it.Kind, &it.TargetID, &it.Cause, &it.Detail, &it.Status, &it.Reason, &it.Note, &it.DecidedAt, &it.CreatedAt, &it.authorID,
 		&it.Author.Handle, &it.Author.DisplayName, &cid, &slug, &name, &it.Text, &it.Media, &dHandle, &dName)
 	it.Circle = circleRef(cid, slug, name)
 	if cid != nil {
@@ -192,10 +193,12 @@ func (s *Service) Decide(ctx context.Context, a circle.Actor, id string, approve
 			}
 			return errs.E(CodeAlreadyDecided, "This item was already %s by %s.", it.Status, who)
 		}
-		if it.Kind == "post" {
-			if err := s.posts.Decide(ctx, tx, it.TargetID, approve); err != nil {
-				return err
-			}
+		decide := s.posts.Decide
+		if it.Kind == "comment" {
+			decide = s.posts.DecideComment
+		}
+		if err := decide(ctx, tx, it.TargetID, approve); err != nil {
+			return err
 		}
 		if err := audit.Record(ctx, tx, a.User.ID, "review."+verb, it.Kind, it.TargetID,
 			map[string]string{"item": it.ID, "reason": reason, "note": note, "author": it.Author.Handle}); err != nil {

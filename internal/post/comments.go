@@ -78,6 +78,7 @@ type Comment struct {
 	Author    *Author   `json:"author,omitempty"`   // nil once deleted
 	Text      string    `json:"text"`
 	Deleted   bool      `json:"deleted,omitempty"` // kept as a placeholder for its replies
+	Status    string    `json:"status,omitempty"`  // "held" while it waits for review (only its author is told)
 	Replies   int       `json:"replies"`
 	Latest    []Comment `json:"latest_replies,omitempty"` // the newest few replies, oldest first
 	CreatedAt time.Time `json:"created_at"`
@@ -132,35 +133,93 @@ func (s *Service) AddComment(ctx context.Context, a circle.Actor, postID string,
 			}
 			parent = &p
 		}
+		v, err := s.screen(ctx, tx, Screening{Kind: "comment", CircleID: pl.circleID, AuthorID: a.User.ID, Text: text})
+		if err != nil {
+			return err
+		}
 		c := Comment{ID: store.NewID(tx.Now), PostID: pl.ID, Author: &Author{Handle: a.User.Handle, DisplayName: a.User.DisplayName},
 			Text: text, CreatedAt: tx.Now, authorID: a.User.ID}
 		var parentID any
 		if parent != nil {
 			c.ReplyTo, parentID = parent.ID, parent.ID
-			if _, err := tx.Exec(ctx, `UPDATE comments SET reply_count = reply_count + 1 WHERE id = $1`, parent.ID); err != nil {
-				return err
-			}
+		}
+		status := Published
+		if v.Action() == ScreenHold {
+			status, c.Status = Held, Held
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO comments (id, post_id, author_id, parent_id, body, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, 'published', $6)`, c.ID, pl.ID, a.User.ID, parentID, text, tx.Now); err != nil {
-			return err
-		}
-		pl.Comments++
-		if err := s.counted(ctx, tx, &pl.Post); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, pl.ID, a.User.ID, parentID, text, status, tx.Now); err != nil {
 			return err
 		}
 		out = c
-		n := notify.Note{UserID: pl.authorID, Kind: notify.KindComment, ActorID: a.User.ID, CircleID: pl.circleID, PostID: pl.ID, CommentID: c.ID, Text: snippet(text)}
-		if err := s.notify(ctx, tx, n); err != nil {
+		if err := s.afterScreen(ctx, tx, v, Hold{Kind: "comment", TargetID: c.ID, CircleID: pl.circleID, AuthorID: a.User.ID}); err != nil {
 			return err
 		}
-		if parent != nil && parent.authorID != pl.authorID {
-			n.UserID, n.Kind = parent.authorID, notify.KindReply
-			return s.notify(ctx, tx, n)
+		if status == Held {
+			return nil // counted and told when a reviewer approves it
 		}
-		return nil
+		return s.published(ctx, tx, &pl.Post, c, parent)
 	})
 	return out, err
+}
+
+// published counts a comment that went out into its post (and its
+// parent's replies), and tells the post's author and the parent's.
+func (s *Service) published(ctx context.Context, tx *store.Tx, p *Post, c Comment, parent *Comment) error {
+	if parent != nil {
+		if _, err := tx.Exec(ctx, `UPDATE comments SET reply_count = reply_count + 1 WHERE id = $1`, parent.ID); err != nil {
+			return err
+		}
+	}
+	p.Comments++
+	if err := s.counted(ctx, tx, p); err != nil {
+		return err
+	}
+	n := notify.Note{UserID: p.authorID, Kind: notify.KindComment, ActorID: c.authorID, CircleID: p.circleID, PostID: p.ID, CommentID: c.ID, Text: snippet(c.Text)}
+	if err := s.notify(ctx, tx, n); err != nil {
+		return err
+	}
+	if parent != nil && parent.authorID != p.authorID {
+		n.UserID, n.Kind = parent.authorID, notify.KindReply
+		return s.notify(ctx, tx, n)
+	}
+	return nil
+}
+
+// DecideComment publishes a held comment (approved) or rejects it, in
+// the reviewer's transaction. It refuses a comment that is not held.
+func (s *Service) DecideComment(ctx context.Context, tx *store.Tx, id string, approved bool) error {
+	status := Rejected
+	if approved {
+		status = Published
+	}
+	res, err := tx.Exec(ctx, `UPDATE comments SET status = $1 WHERE id = $2 AND status = 'held'`, status, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errs.E(errs.Conflict, "Comment %s is not waiting for review.", errs.Clip(id, 40))
+	}
+	if !approved {
+		return nil
+	}
+	c, err := scanComment(tx.QueryRow(ctx, `SELECT `+commentColumns+` FROM comments m JOIN users u ON u.id = m.author_id WHERE m.id = $1`, id))
+	if err != nil {
+		return err
+	}
+	p, err := scanPost(tx.QueryRow(ctx, `SELECT `+postColumns+postFrom+`WHERE p.id = $1`, c.PostID))
+	if err != nil {
+		return err
+	}
+	var parent *Comment
+	if c.ReplyTo != "" {
+		pc, err := scanComment(tx.QueryRow(ctx, `SELECT `+commentColumns+` FROM comments m JOIN users u ON u.id = m.author_id WHERE m.id = $1`, c.ReplyTo))
+		if err != nil {
+			return err
+		}
+		parent = &pc
+	}
+	return s.published(ctx, tx, &p, c, parent)
 }
 
 const commentColumns = `m.id, m.post_id, COALESCE(m.parent_id, ''), m.author_id, u.handle, u.display_name, m.body, m.status,

@@ -42,8 +42,19 @@ func (s *Service) CreateMoment(ctx context.Context, a circle.Actor, d Draft) (Po
 		if err != nil {
 			return err
 		}
+		v, err := s.screen(ctx, tx, Screening{Kind: "post", AuthorID: a.User.ID, Text: d.Text, MediaIDs: d.MediaIDs})
+		if err != nil {
+			return err
+		}
+		status := Published
+		if v.Action() == ScreenHold {
+			status = Held
+		}
 		id = store.NewID(tx.Now)
-		if err := s.insert(ctx, tx, a, id, "", d.Audience, Published, d); err != nil {
+		if err := s.insert(ctx, tx, a, id, "", d.Audience, status, d); err != nil {
+			return err
+		}
+		if err := s.afterScreen(ctx, tx, v, Hold{Kind: "post", TargetID: id, AuthorID: a.User.ID}); err != nil {
 			return err
 		}
 		if d.Audience == List {

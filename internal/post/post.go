@@ -87,6 +87,9 @@ type Service struct {
 	Notifier circle.Notifier
 	// Reviewer, if set, queues held posts for a decision.
 	Reviewer Reviewer
+	// Screener, if set, screens every post, comment and edit before it
+	// is written.
+	Screener Screener
 }
 
 // New returns the post service.

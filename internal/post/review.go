@@ -16,15 +16,18 @@ type Hold struct {
 	TargetID string
 	CircleID string
 	AuthorID string
-	Cause    string // why: "circle_review" (the circle reviews such posts) …
+	Cause    string // why: "circle_review" (the circle reviews such posts), a screening cause …
+	Detail   string // what screening found, for the reviewer
 }
 
 // CauseCircleReview holds a post because its circle reviews posts.
 const CauseCircleReview = "circle_review"
 
-// Reviewer queues held items for a decision (the moderation part).
+// Reviewer queues held items for a decision, and opens cases for what
+// screening flagged (the moderation part).
 type Reviewer interface {
 	Hold(ctx context.Context, tx *store.Tx, h Hold) error
+	Flag(ctx context.Context, tx *store.Tx, h Hold) error
 }
 
 // Target is something that can be reported: where it is and whose it is.
@@ -171,14 +174,14 @@ func (s *Service) removeComment(ctx context.Context, tx *store.Tx, actorID strin
 }
 
 // Restore brings back a post or comment that a moderation decision took
-// down or kept out (a rejected or deleted post, a deleted comment), in the
+// down or kept out (a rejected or deleted post or comment), in the
 // transaction that overturns the decision. Tips refunded meanwhile stay
 // refunded.
 func (s *Service) Restore(ctx context.Context, tx *store.Tx, kind, id string) error {
 	if kind == "comment" {
 		var postID string
 		var parentID *string
-		err := tx.QueryRow(ctx, `SELECT post_id, parent_id FROM comments WHERE id = $1 AND status = 'deleted'`, id).Scan(&postID, &parentID)
+		err := tx.QueryRow(ctx, `SELECT post_id, parent_id FROM comments WHERE id = $1 AND status IN ('rejected', 'deleted')`, id).Scan(&postID, &parentID)
 		if err == store.ErrNoRows {
 			return nil // not down: nothing to bring back
 		}

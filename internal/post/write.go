@@ -73,22 +73,38 @@ func (s *Service) Create(ctx context.Context, a circle.Actor, circleRef string, 
 		if err := checkPace(ctx, tx, cp, a.User.ID, true); err != nil {
 			return err
 		}
+		// Screening applies to everyone, moderators included: its lists
+		// are rules about content, not trust in its author.
+		v, err := s.screen(ctx, tx, Screening{Kind: "post", CircleID: cp.ID, AuthorID: a.User.ID, Text: d.Text, MediaIDs: d.MediaIDs})
+		if err != nil {
+			return err
+		}
 		// The circle's moderators are its reviewers: their own posts go out.
 		status := Published
-		if !cp.Moderates() && (cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0)) {
+		if v.Action() == ScreenHold || !cp.Moderates() && (cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0)) {
 			status = Held
 		}
 		id = store.NewID(tx.Now)
 		if err := s.insert(ctx, tx, a, id, cp.ID, InCircle, status, d); err != nil {
 			return err
 		}
+		h := Hold{Kind: "post", TargetID: id, CircleID: cp.ID, AuthorID: a.User.ID, Cause: CauseCircleReview}
 		if status == Published {
+			if err := s.afterScreen(ctx, tx, v, h); err != nil {
+				return err
+			}
 			return circle.Activity(ctx, tx, cp.ID)
+		}
+		if v.Action() == ScreenHold {
+			return s.afterScreen(ctx, tx, v, h)
 		}
 		if s.Reviewer == nil {
 			return nil
 		}
-		return s.Reviewer.Hold(ctx, tx, Hold{Kind: "post", TargetID: id, CircleID: cp.ID, AuthorID: a.User.ID, Cause: CauseCircleReview})
+		if v.Action() == ScreenFlag { // its reviewer decides anyway: no case, but they are told
+			h.Detail = "screening flagged it: " + v.Detail()
+		}
+		return s.Reviewer.Hold(ctx, tx, h)
 	})
 	if err != nil {
 		return Post{}, err
@@ -157,6 +173,22 @@ func (s *Service) Edit(ctx context.Context, a circle.Actor, id, text string) (Po
 		if t == pl.Text {
 			return nil
 		}
+		// What the edit introduces is screened: a blocked phrase refuses
+		// it, a held one takes the post back into review, a flagged one
+		// opens a case.
+		sc := Screening{Kind: "post", CircleID: pl.circleID, AuthorID: pl.authorID, Text: t}
+		v, err := s.screen(ctx, tx, sc)
+		if err != nil {
+			return err
+		}
+		if v.Action() != "" {
+			sc.Text = pl.Text
+			before, err := s.screen(ctx, tx, sc)
+			if err != nil && !errs.Is(err, CodeBlockedWords) {
+				return err
+			}
+			v = v.without(before)
+		}
 		var version int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM post_edits WHERE post_id = $1`, pl.ID).Scan(&version); err != nil {
 			return err
@@ -165,13 +197,32 @@ func (s *Service) Edit(ctx context.Context, a circle.Actor, id, text string) (Po
 			pl.ID, version+1, pl.Text, tx.Now); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE posts SET body = $1, edited_at = $2, updated_at = $2 WHERE id = $3`, t, tx.Now, pl.ID)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE posts SET body = $1, edited_at = $2, updated_at = $2 WHERE id = $3`, t, tx.Now, pl.ID); err != nil {
+			return err
+		}
+		return s.screenEdit(ctx, tx, pl, v)
 	})
 	if err != nil {
 		return Post{}, err
 	}
 	return s.Get(ctx, a, id)
+}
+
+// screenEdit acts on what screening found in an edit: a published post
+// that now needs review goes back to it (held, queued); one already
+// waiting stays in the queue it is in; flags open a case.
+func (s *Service) screenEdit(ctx context.Context, tx *store.Tx, pl *place, v Verdict) error {
+	h := Hold{Kind: "post", TargetID: pl.ID, CircleID: pl.circleID, AuthorID: pl.authorID}
+	if v.Action() != ScreenHold {
+		return s.afterScreen(ctx, tx, v, h)
+	}
+	if pl.Status != Published {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE posts SET status = 'held', pinned_at = NULL, pinned_by = NULL WHERE id = $1`, pl.ID); err != nil {
+		return err
+	}
+	return s.afterScreen(ctx, tx, v, h)
 }
 
 // Version is an earlier text of a post.
