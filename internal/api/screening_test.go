@@ -430,3 +430,26 @@ func TestScreenClassifierScoresHoldPosts(t *testing.T) {
 		t.Fatalf("the stored score: %v %v", s, err)
 	}
 }
+
+func TestScreenFlagsInAReviewedCircleTellItsReviewer(t *testing.T) {
+	e := newEnv(t)
+	boss := e.user("boss", account.RoleAdmin)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Reviewed", "review": "all"})
+	e.join(mei, c)
+	e.listWord(boss, "", "crypto", "flag")
+
+	// A member's post waits for review anyway: no case, but the reviewer
+	// is told what screening found.
+	p := e.postIn(mei, c, map[string]any{"text": "crypto talk"})
+	if q := e.queue(owner, c); q[p] != `post circle_review: screening flagged it: contains "crypto" (the platform's list)` {
+		t.Fatalf("the queue: %v", q)
+	}
+	// The owner's own post goes out (the circle's moderators are its
+	// reviewers) but is not exempt from screening: a case is opened.
+	own := e.postIn(owner, c, map[string]any{"text": "crypto from the owner"})
+	if k := e.cases(owner, c); len(k) != 1 || !strings.HasPrefix(k[own], "post 0 reports; screen_words") {
+		t.Fatalf("cases: %v", k)
+	}
+}
