@@ -81,7 +81,7 @@ func (s *Service) Create(ctx context.Context, a circle.Actor, circleRef string, 
 		}
 		// The circle's moderators are its reviewers: their own posts go out.
 		status := Published
-		if v.Action() == ScreenHold || !cp.Moderates() && (cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0)) {
+		if v.Action() == ScreenHold || (!cp.Moderates() && (cp.Review == circle.ReviewAll || (cp.Review == circle.ReviewMedia && len(d.MediaIDs) > 0))) {
 			status = Held
 		}
 		id = store.NewID(tx.Now)
