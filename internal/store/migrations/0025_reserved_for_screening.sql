@@ -1,0 +1,3 @@
+-- Reserved: version 25 is the screening branch's migration. This empty
+-- placeholder keeps the versions gapless on the mod-actions branch; drop it
+-- when the branches meet.
