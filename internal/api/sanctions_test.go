@@ -341,3 +341,166 @@ func TestUpholdingAReportOnAUserWarnsOrSuspends(t *testing.T) {
 	zhao = e.ok(req{method: "POST", path: "/api/v1/sessions", body: map[string]any{"handle": "zhao", "password": "password-zhao"}}, 201).json["token"].(string)
 	e.told(zhao, "account_suspended", "Reports about you were upheld", "suspended until")
 }
+
+func TestAShutCircleIsGoneOnEveryPathUntilReopened(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mod := e.user("mod", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	outsider := e.user("outsider", account.RoleUser)
+	rev := e.user("rev", account.RoleReviewer)
+	boss := e.user("boss", account.RoleAdmin)
+	boss2 := e.user("boss2", account.RoleAdmin)
+	c := e.circle(owner, map[string]any{"name": "Night Market", "description": "tickets and trades"})
+	for _, tok := range []string{mod, mei, lin} {
+		e.join(tok, c)
+	}
+	e.ok(req{method: "PUT", path: "/api/v1/circles/" + c + "/members/mod", token: owner, body: map[string]any{"role": "moderator"}}, 200)
+	p := e.postIn(mei, c, map[string]any{"text": "two tickets for tonight"})
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: lin, body: map[string]any{"text": "how much?"}}, 201)
+	e.fund(lin, 10_000)
+	tip := func(key string) response {
+		return e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/tips", token: lin, body: map[string]any{"amount": 100}, header: map[string]string{"Idempotency-Key": key}})
+	}
+	if r := tip("tip-1"); r.status != 201 {
+		t.Fatalf("tip: %d %s", r.status, r.body)
+	}
+	found := func() bool {
+		for _, id := range ids(e.do(req{method: "GET", path: "/api/v1/circles?q=Night"})) {
+			if id == c {
+				return true
+			}
+		}
+		return false
+	}
+	hasKind := func(tok, kind string) bool {
+		for _, n := range e.notes(tok) {
+			if strings.HasPrefix(n, kind+": ") {
+				return true
+			}
+		}
+		return false
+	}
+	inFeed := func(tok string) bool {
+		for _, id := range ids(e.do(req{method: "GET", path: "/api/v1/feed", token: tok})) {
+			if id == p {
+				return true
+			}
+		}
+		return false
+	}
+	if !found() || !inFeed(lin) || !hasKind(mei, "tip") {
+		t.Fatalf("before: in the directory %v, the feed %v, mei told of the tip %v", found(), inFeed(lin), hasKind(mei, "tip"))
+	}
+
+	// Only admins close circles; bad input is refused and writes nothing.
+	path := "/api/v1/admin/circles/" + c + "/close"
+	good := map[string]any{"reason": "scam", "note": "Fake tickets sold here."}
+	wantProblem(t, e.do(req{method: "POST", path: path, token: rev, body: good}), 403, "forbidden")
+	wantProblem(t, e.do(req{method: "POST", path: path, token: owner, body: good}), 403, "forbidden")
+	wantProblem(t, e.do(req{method: "POST", path: path, token: boss, body: map[string]any{"note": "no reason"}}), 422, "unknown_reason")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/circles/nowhere/close", token: boss, body: good}), 404, "not_found")
+	if n := e.count("strikes"); n != 0 || !found() {
+		t.Fatalf("refused closings wrote %d strikes, or hid the circle", n)
+	}
+
+	st := e.ok(req{method: "POST", path: path, token: boss, body: good}, 200)
+	if st.json["kind"] != "shut" || st.json["user"].(map[string]any)["handle"] != "owner" || st.json["circle"].(map[string]any)["id"] != c {
+		t.Fatalf("the closing: %s", st.body)
+	}
+	strike := st.json["id"].(string)
+	wantProblem(t, e.do(req{method: "POST", path: path, token: boss2, body: good}), 409, "conflict")
+
+	// Gone on every path, for everyone but the platform's staff.
+	shut := func(when string) {
+		t.Helper()
+		if found() {
+			t.Fatalf("%s: the directory finds a shut circle", when)
+		}
+		for _, r := range e.do(req{method: "GET", path: "/api/v1/circles?sort=new"}).json["items"].([]any) {
+			if r.(map[string]any)["id"] == c {
+				t.Fatalf("%s: browsing lists a shut circle", when)
+			}
+		}
+		for _, tok := range []string{"", owner, mod, mei, lin, outsider} {
+			wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c, token: tok}), 404, "not_found")
+			wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + p, token: tok}), 404, "not_found")
+			wantProblem(t, e.do(req{method: "GET", path: "/api/v1/posts/" + p + "/comments", token: tok}), 404, "not_found")
+		}
+		for _, tok := range []string{owner, mei, lin} {
+			wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: tok}), 404, "not_found")
+			if inFeed(tok) {
+				t.Fatalf("%s: a shut circle's post is in a home feed", when)
+			}
+		}
+		wantProblem(t, e.do(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: lin, body: map[string]any{"text": "hello?"}}), 404, "not_found")
+		wantProblem(t, tip("tip-2"), 404, "not_found")
+		wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + c + "/posts", token: mei, body: map[string]any{"text": "anyone?"}}), 404, "not_found")
+		wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + c + "/members", token: outsider}), 404, "not_found")
+		if hasKind(mei, "tip") {
+			t.Fatalf("%s: a notification about a shut circle's post is shown", when)
+		}
+		// The platform's staff see it, and that nothing can happen there.
+		seen := e.ok(req{method: "GET", path: "/api/v1/circles/" + c, token: rev}, 200)
+		if seen.json["shut_at"] == nil || seen.json["shut_reason"] != "scam" {
+			t.Fatalf("%s: staff see the circle as shut: %s", when, seen.body)
+		}
+		e.ok(req{method: "GET", path: "/api/v1/posts/" + p, token: rev}, 200)
+		wantProblem(t, e.do(req{method: "POST", path: "/api/v1/circles/" + c + "/members", token: rev}), 409, "circle_shut")
+	}
+	shut("closed")
+	owned := e.told(owner, "circle_shut", "Night Market", "scam", "Fake tickets sold here.", strike)
+	if modNote := e.told(mod, "circle_shut", "Night Market", "scam"); strings.Contains(modNote, "appeal") || !strings.Contains(owned, "appeal") {
+		t.Fatalf("the owner, not the moderators, hears how to appeal: %q / %q", owned, modNote)
+	}
+	var held string
+	if err := e.db.QueryRow(context.Background(), `SELECT status FROM tips`).Scan(&held); err != nil || held != "held" {
+		t.Fatalf("tips held on a shut circle's posts stay held, to release as usual: %q %v", held, err)
+	}
+
+	// The owner appeals once; an admin other than the decider reopens it.
+	appeal := func(tok string) response {
+		return e.do(req{method: "POST", path: "/api/v1/appeals", token: tok, body: map[string]any{"kind": "strike", "id": strike, "text": "We removed the sellers."}})
+	}
+	wantProblem(t, appeal(mod), 404, "not_found")
+	ar := appeal(owner)
+	if ar.status != 201 {
+		t.Fatalf("the owner's appeal: %d %s", ar.status, ar.body)
+	}
+	a := ar.json["id"].(string)
+	wantProblem(t, appeal(owner), 409, "already_appealed")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/appeals/" + a + "/grant", token: rev}), 403, "forbidden")
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/appeals/" + a + "/grant", token: boss}), 403, "same_decider")
+	shut("after refused grants")
+	e.ok(req{method: "POST", path: "/api/v1/appeals/" + a + "/grant", token: boss2}, 200)
+
+	// Reopened: everything is back.
+	back := func(when string) {
+		t.Helper()
+		if !found() || !inFeed(lin) || !hasKind(mei, "tip") {
+			t.Fatalf("%s: in the directory %v, the feed %v, mei's tip note %v", when, found(), inFeed(lin), hasKind(mei, "tip"))
+		}
+		e.ok(req{method: "GET", path: "/api/v1/circles/" + c, token: mei}, 200)
+		e.ok(req{method: "GET", path: "/api/v1/posts/" + p, token: outsider}, 200)
+		e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: lin, body: map[string]any{"text": "back " + when}}, 201)
+	}
+	back("after the appeal")
+	e.told(owner, "appeal_decided", "granted")
+
+	// Closed again through a report on the circle, and reopened by an admin.
+	wantProblem(t, e.reportAndUphold("circle", c, outsider, rev, map[string]any{"action": "close"}), 403, "forbidden")
+	var cs string
+	if err := e.db.QueryRow(context.Background(), `SELECT id FROM report_cases WHERE kind = 'circle' AND status = 'open'`).Scan(&cs); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/reports/" + cs + "/uphold", token: boss}), 422, "invalid")
+	e.ok(req{method: "POST", path: "/api/v1/reports/" + cs + "/uphold", token: boss, body: map[string]any{"action": "close", "reason": "scam"}}, 200)
+	shut("closed after a report")
+	e.told(owner, "circle_shut", "after reports", cs)
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/circles/" + c + "/reopen", token: rev}), 403, "forbidden")
+	e.ok(req{method: "POST", path: "/api/v1/admin/circles/" + c + "/reopen", token: boss, body: map[string]any{"note": "Cleaned up."}}, 200)
+	wantProblem(t, e.do(req{method: "POST", path: "/api/v1/admin/circles/" + c + "/reopen", token: boss}), 409, "conflict")
+	back("after reopening")
+	e.told(mod, "circle_reopened", "Night Market", "Cleaned up.")
+}
