@@ -92,6 +92,9 @@ func TestSuspendEndsSessionsRefusesSignInAndFreezesOutgoingMoney(t *testing.T) {
 	}
 	strike := st.json["id"].(string)
 	wantProblem(t, e.do(req{method: "POST", path: path, token: boss2, body: good}), 409, "already_suspended")
+	if v := e.ok(req{method: "GET", path: "/api/v1/admin/users/mei", token: rev}, 200); v.json["suspension"].(map[string]any)["id"] != strike {
+		t.Fatalf("operators see the suspension in force: %s", v.body)
+	}
 
 	// Sessions end at once; signing in is refused with the reason and the end.
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/me", token: mei}), 401, "unauthenticated")
