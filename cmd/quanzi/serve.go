@@ -137,7 +137,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	posts := post.New(db, circles, accounts, wallets)
 	posts.Notifier = notes
 	mod := moderation.New(db, circles, posts)
-	mod.Notifier, mod.Changed = notes, accounts.CreditChanged
+	mod.Notifier, mod.Changed, mod.Accounts = notes, accounts.CreditChanged, accounts
 	flags := rollout.New(db)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	socials := social.New(db)

@@ -289,6 +289,8 @@ func (s *Service) UserByID(ctx context.Context, q store.Querier, id string) (Use
 
 // SetStatus enables or disables an account. Disabling ends every session
 // of the account in the same transaction, so it takes effect at once.
+// It is the operator's off switch, not moderation's sanction: that is a
+// suspension (suspension.go), told, timed and appealable.
 func (s *Service) SetStatus(ctx context.Context, actor User, handle string, status Status, reason string) (User, error) {
 	if actor.Role != RoleAdmin {
 		return User{}, errs.E(errs.Forbidden, "Only admins can enable or disable accounts.")

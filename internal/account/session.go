@@ -72,7 +72,8 @@ type LoginRequest struct {
 }
 
 // Login checks a handle and password and starts a session, returning its
-// token. Failures are throttled per handle, per client and per pair; an
+// token; a suspended account is refused with the reason (account_suspended).
+// Failures are throttled per handle, per client and per pair; an
 // unknown handle and a wrong password get the same answer in about the
 // same time.
 func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session, error) {
@@ -115,6 +116,11 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (string, Session,
 			return "", Session{}, err
 		}
 		return "", Session{}, invalidCredentials()
+	}
+	if sp, err := SuspensionOf(ctx, s.db, u.ID, s.db.Now()); err != nil {
+		return "", Session{}, err
+	} else if sp != nil {
+		return "", Session{}, s.refuseSuspended(ctx, sp)
 	}
 	var newHash string
 	if rehash {

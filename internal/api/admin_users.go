@@ -53,6 +53,8 @@ type adminUserView struct {
 	account.User
 	Verified map[string]any `json:"verified"`
 	Audit    []audit.Entry  `json:"audit"`
+	// Suspension is the suspension in force, if any.
+	Suspension *account.Suspension `json:"suspension,omitempty"`
 }
 
 func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
@@ -72,7 +74,11 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) error {
 	if entries == nil {
 		entries = []audit.Entry{}
 	}
-	writeJSON(w, http.StatusOK, adminUserView{User: u, Verified: verified, Audit: entries})
+	sp, err := account.SuspensionOf(ctx, s.DB, u.ID, s.DB.Now())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, adminUserView{User: u, Verified: verified, Audit: entries, Suspension: sp})
 	return nil
 }
 

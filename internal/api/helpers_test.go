@@ -69,7 +69,7 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
 	posts.Notifier, socials.Notify = notes, notes.Tell
 	mod := moderation.New(db, circles, posts)
-	mod.Notifier, mod.Changed = notes, accounts.CreditChanged
+	mod.Notifier, mod.Changed, mod.Accounts = notes, accounts.CreditChanged, accounts
 	flags := rollout.New(db)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	screens := screen.New(db, circles)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/moderation"
 )
@@ -12,6 +13,7 @@ func (s *Server) moderationRoutes() {
 	if s.Moderation == nil {
 		return
 	}
+	s.sanctionRoutes()
 	add := func(method, path, summary string, acc access, body, resp any, status int, h handlerFunc, query ...param) {
 		s.add(route{Method: method, Path: path, Tag: "moderation", Access: acc, Summary: summary, Body: body, Response: resp, Status: status, Query: query,
 			handle: s.released("circles", h)})
@@ -37,12 +39,15 @@ func (s *Server) moderationRoutes() {
 		signedIn, nil, moderation.Cases{}, 0, s.openCases, pageParams...)
 	add("GET", "/api/v1/reports", "Every open report case, users and circles included (reviewers and admins).",
 		reviewer, nil, moderation.Cases{}, 0, s.openCases, pageParams...)
-	add("POST", "/api/v1/reports/{case}/uphold", "Uphold a report case: a post or comment is removed, its author told, and it counts against their standing (audited).",
+	add("POST", "/api/v1/reports/{case}/uphold", "Uphold a report case: a post or comment is removed, its author told, and it counts against their standing (audited). action also warns, mutes (hours) or bans (days, 0 for good) the author; a reported user needs warn or suspend (days, 0 until lifted; admins), a reported circle close (admins). One decision: told, audited, appealed once.",
 		signedIn, moderation.Decision{}, moderation.Case{}, 0, s.decideCase(true))
 	add("POST", "/api/v1/circles/{id}/strikes", "Give a member a strike with a reason (the circle's moderators): it counts against their credit standing for a year, and mute_hours (up to 720) keeps them from posting and commenting here meanwhile. They are told why; audited.",
 		signedIn, moderation.StrikeRequest{}, moderation.Strike{}, http.StatusCreated, s.strike)
-	add("POST", "/api/v1/appeals", "Appeal a decision about you, once, within 30 days: a rejected post (kind review, id the review item), an upheld report (report, the case) or a strike (strike). Someone other than the first decider settles it.",
-		signedIn, moderation.AppealRequest{}, moderation.Appeal{}, http.StatusCreated, s.fileAppeal)
+	// Not behind the rollout, and open without a session: a suspended
+	// account appeals with the appeal_token its refused sign-in gave.
+	s.add(route{Method: "POST", Path: "/api/v1/appeals", Tag: "moderation", Access: public, Status: http.StatusCreated,
+		Summary: "Appeal a decision about you, once, within 30 days: a rejected post (kind review, id the review item), an upheld report (report, the case; with any action taken with it) or a strike — a warning, mute, ban, suspension or closed circle (strike). Signed in, or with the appeal_token a suspended account's refused sign-in gave. Someone other than the first decider settles it.",
+		Body:    moderation.AppealRequest{}, Response: moderation.Appeal{}, handle: s.fileAppeal})
 	add("GET", "/api/v1/appeals", "Appeals waiting for a decision, oldest first (reviewers and admins).",
 		reviewer, nil, list[moderation.Appeal]{}, 0, s.pendingAppeals, pageParams...)
 	add("POST", "/api/v1/appeals/{id}/grant", "Grant an appeal: the decision is undone (the post published or restored, the report or strike no longer counts, a mute lifted). Not by the appellant or the first decider; audited.",
@@ -171,7 +176,14 @@ func (s *Server) fileAppeal(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	x, err := s.Moderation.FileAppeal(r.Context(), s.signedInActor(r), req)
+	a := circle.Actor{Anonymous: true}
+	if req.AppealToken == "" {
+		var err error
+		if a, err = s.actor(r); err != nil {
+			return err
+		}
+	}
+	x, err := s.Moderation.FileAppeal(r.Context(), a, req)
 	if err != nil {
 		return err
 	}

@@ -129,6 +129,13 @@ var codes = map[errs.Code]codeInfo{
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},
 	idempotency.CodeInvalidKey: {400, "Invalid idempotency key"},
+
+	// Moderation's sanctions: suspended accounts, frozen wallets, circles
+	// the platform closed.
+	account.CodeSuspended:           {403, "Account suspended"},
+	wallet.CodeFrozen:               {403, "Wallet frozen"},
+	moderation.CodeAlreadySuspended: {409, "Already suspended"},
+	circle.CodeShut:                 {409, "Circle closed by the platform"},
 }
 
 const errMethodNotAllowed errs.Code = "method_not_allowed"

@@ -58,6 +58,7 @@ const (
 	CodeAlreadyDecided            = account.CodeAlreadyDecided // a join request, like a claim
 	CodeRequestPending  errs.Code = "request_pending"
 	CodeArchived        errs.Code = "circle_archived"
+	CodeShut            errs.Code = "circle_shut"
 )
 
 // Limits on what owners write.
@@ -155,6 +156,12 @@ type Circle struct {
 	MemberCount     int       `json:"member_count"`
 	Archived        bool      `json:"archived"`
 	CreatedAt       time.Time `json:"created_at"`
+
+	// ShutAt and ShutReason: the platform shut the circle (closed it to
+	// all but its staff, who alone see these). Not "closed": that is an
+	// invite-only circle's visibility.
+	ShutAt     *time.Time `json:"shut_at,omitempty"`
+	ShutReason string     `json:"shut_reason,omitempty"`
 	// For the caller: their place in the circle and what they may do.
 	Me *Standing `json:"me,omitempty"`
 
@@ -182,7 +189,7 @@ type Right struct {
 const circleColumns = `c.id, c.slug, c.name, c.description, c.rules_text, c.category, c.visibility, c.review,
 	c.join_approval, c.join_question, c.policy_join, c.policy_view, c.policy_post, c.policy_comment, c.policy_tip,
 	c.policy_invite, c.tip_fee_bps, c.tip_min, c.tip_max, c.tip_daily_cap, c.tip_hold_hours, c.slow_mode_seconds, c.posts_per_day, u.handle, c.owner_id, c.member_count,
-	c.archived_at, c.created_at`
+	c.archived_at, c.shut_at, c.shut_reason, c.created_at`
 
 const circleFrom = ` FROM circles c JOIN users u ON u.id = c.owner_id `
 
@@ -193,7 +200,7 @@ func scanCircle(row interface{ Scan(...any) error }, extra ...any) (Circle, erro
 	err := row.Scan(append([]any{&c.ID, &c.Slug, &c.Name, &c.Description, &c.Rules, &c.Category, &c.Visibility, &c.Review,
 		&c.JoinApproval, &c.JoinQuestion, &c.Policies.Join, &c.Policies.View, &c.Policies.Post, &c.Policies.Comment,
 		&c.Policies.Tip, &c.Policies.Invite, &c.Tips.FeeBPS, &c.Tips.Min, &c.Tips.Max, &c.Tips.DailyCap, &c.TipHoldHours, &c.SlowModeSeconds, &c.PostsPerDay, &c.Owner, &c.ownerID,
-		&c.MemberCount, &archived, &c.CreatedAt}, extra...)...)
+		&c.MemberCount, &archived, &c.ShutAt, &c.ShutReason, &c.CreatedAt}, extra...)...)
 	c.Archived = archived != nil
 	return c, err
 }
@@ -220,7 +227,8 @@ func notFound(ref string) error {
 // load finds a circle by id or slug as actor may see it. A closed or
 // archived circle is found only by its members; to everyone else — the
 // anonymous, outsiders, applicants, the banned and the removed — it does
-// not exist.
+// not exist. A circle the platform shut is found only by the platform's
+// staff (reviewers and admins), its owner and members included.
 func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string) (*view, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 100 {
@@ -232,6 +240,9 @@ func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string
 	}
 	if err != nil {
 		return nil, err
+	}
+	if c.ShutAt != nil && (a.Anonymous || !a.User.CanReview()) {
+		return nil, notFound(ref)
 	}
 	v := &view{Circle: c, role: RoleNone}
 	if !a.Anonymous {
@@ -378,6 +389,9 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 	if v.ban != nil {
 		return v.ban.refusal()
 	}
+	if v.ShutAt != nil && act != policy.View {
+		return v.shutRefusal()
+	}
 	if v.Archived && act != policy.View {
 		return errs.E(CodeArchived, "This circle is archived: it can be read, but nothing new can happen in it.")
 	}
@@ -405,6 +419,13 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 	return check(*v.Policies.of(act), act, input(a, v))
 }
 
+// shutRefusal is what the platform's staff, the only ones who still see a
+// shut circle, hear when they try to act in it.
+func (v *view) shutRefusal() error {
+	return errs.E(CodeShut, "The platform closed %s (%s): it can be read by the platform's staff, but nothing can happen in it until it is reopened.",
+		v.Name, strings.ReplaceAll(v.ShutReason, "_", " "))
+}
+
 // muted says whether a mute is in force on the actor.
 func (v *view) muted() bool { return v.mutedUntil != nil && time.Now().Before(*v.mutedUntil) }
 
@@ -416,6 +437,8 @@ func (s *Service) mayJoin(a Actor, v *view, invited bool) error {
 		return errs.E(errs.Unauthenticated, "Sign in to join a circle.")
 	case v.ban != nil:
 		return v.ban.refusal()
+	case v.ShutAt != nil:
+		return v.shutRefusal()
 	case v.Archived:
 		return errs.E(CodeArchived, "This circle is archived: it takes no new members.")
 	case v.member():

@@ -13,7 +13,7 @@ import (
 	"github.com/quanzi/quanzi/internal/store"
 )
 
-// The directory lists open circles only. Closed and archived circles are
+// The directory lists open circles only. Closed, archived and shut circles are
 // not in the search index at all, so no query, count or ranking can reveal
 // them.
 
@@ -120,11 +120,11 @@ func bucket(members int) int64 {
 }
 
 // index puts a circle into the search index, or takes it out if it is
-// closed or archived. With force false (a member came or went) it only
+// closed, archived or shut. With force false (a member came or went) it only
 // moves a listed circle whose popularity bucket changed.
 func index(ctx context.Context, tx *store.Tx, circleID string, force bool) error {
 	var name, desc, category, catName, catZH, visibility string
-	var archived *time.Time
+	var archived, shut *time.Time
 	var members int
 	var oldKey *int64
 	var rowid int64
@@ -133,13 +133,13 @@ func index(ctx context.Context, tx *store.Tx, circleID string, force bool) error
 	if pg {
 		rowidCol = "0"
 	}
-	err := tx.QueryRow(ctx, `SELECT c.name, c.description, c.category, k.name, k.name_zh, c.visibility, c.archived_at, c.member_count,
+	err := tx.QueryRow(ctx, `SELECT c.name, c.description, c.category, k.name, k.name_zh, c.visibility, c.archived_at, c.shut_at, c.member_count,
 		c.search_key, `+rowidCol+` FROM circles c JOIN circle_categories k ON k.key = c.category WHERE c.id = $1`, circleID).
-		Scan(&name, &desc, &category, &catName, &catZH, &visibility, &archived, &members, &oldKey, &rowid)
+		Scan(&name, &desc, &category, &catName, &catZH, &visibility, &archived, &shut, &members, &oldKey, &rowid)
 	if err != nil {
 		return err
 	}
-	listed := visibility == Open && archived == nil
+	listed := visibility == Open && archived == nil && shut == nil
 	b := bucket(members)
 	key := b<<32 | rowid&0xffffffff
 	if pg {
@@ -334,7 +334,7 @@ func (s *Service) browse(ctx context.Context, terms []string, category, sort str
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	where := `c.visibility = 'open' AND c.archived_at IS NULL`
+	where := `c.visibility = 'open' AND c.archived_at IS NULL AND c.shut_at IS NULL`
 	if category != "" {
 		where += ` AND c.category = ` + arg(category)
 	}
@@ -407,7 +407,7 @@ type Category struct {
 // circles (closed ones are not counted: the count would give them away).
 func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 	rows, err := s.db.Query(ctx, `SELECT k.key, k.name, k.name_zh,
-		(SELECT COUNT(*) FROM circles c WHERE c.category = k.key AND c.visibility = 'open' AND c.archived_at IS NULL)
+		(SELECT COUNT(*) FROM circles c WHERE c.category = k.key AND c.visibility = 'open' AND c.archived_at IS NULL AND c.shut_at IS NULL)
 		FROM circle_categories k WHERE NOT k.archived ORDER BY k.position, k.key`)
 	if err != nil {
 		return nil, err
@@ -472,7 +472,7 @@ func (s *Service) PutCategory(ctx context.Context, actorID string, c Category, p
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM circles WHERE category = $1 AND visibility = 'open' AND archived_at IS NULL`, c.Key).Scan(&c.Circles); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM circles WHERE category = $1 AND visibility = 'open' AND archived_at IS NULL AND shut_at IS NULL`, c.Key).Scan(&c.Circles); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, actorID, "circle.category", "circle_category", c.Key, map[string]any{"name": c.Name, "name_zh": c.NameZH, "position": position, "archived": archived})

@@ -148,7 +148,7 @@ func (s *Service) loadAs(ctx context.Context, tx *store.Tx, a Actor, ref string,
 		return v, err
 	}
 	// load hid a closed circle; the code's holder may know of it.
-	c, err := scanCircle(tx.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1 AND c.archived_at IS NULL`, inv.CircleID))
+	c, err := scanCircle(tx.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1 AND c.archived_at IS NULL AND c.shut_at IS NULL`, inv.CircleID))
 	if err == store.ErrNoRows || (err == nil && c.ID != ref && c.Slug != strings.ToLower(strings.TrimSpace(ref))) {
 		return nil, notFound(ref)
 	}
@@ -458,22 +458,36 @@ func (s *Service) ban(ctx context.Context, tx *store.Tx, a Actor, v *view, handl
 	if err == nil && rank[role] >= rank[v.role] {
 		return errs.E(errs.Forbidden, "You can ban only people below your own role; @%s is a %s.", h, role)
 	}
-	if _, err := dropMember(ctx, tx, v.ID, uid); err != nil {
+	return s.banUser(ctx, tx, a, v.ID, uid, h, reason, until, out)
+}
+
+// BanIn bans a user from a circle in tx for a moderation decision whose
+// decider moderation has checked (a report upheld with a ban): out at
+// once, as Ban does.
+func (s *Service) BanIn(ctx context.Context, tx *store.Tx, a Actor, circleID, userID, handle, reason string, until *time.Time) (Ban, error) {
+	var out Ban
+	return out, s.banUser(ctx, tx, a, circleID, userID, handle, reason, until, &out)
+}
+
+// banUser ends the user's membership and any request of theirs, and
+// records the ban.
+func (s *Service) banUser(ctx context.Context, tx *store.Tx, a Actor, circleID, uid, h, reason string, until *time.Time, out *Ban) error {
+	if _, err := dropMember(ctx, tx, circleID, uid); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE circle_join_requests SET status = 'denied', reason = $1, decided_by = $2, decided_at = $3
-		WHERE circle_id = $4 AND user_id = $5 AND status = 'pending'`, "banned: "+reason, a.User.ID, tx.Now, v.ID, uid); err != nil {
+		WHERE circle_id = $4 AND user_id = $5 AND status = 'pending'`, "banned: "+reason, a.User.ID, tx.Now, circleID, uid); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM circle_bans WHERE circle_id = $1 AND user_id = $2`, v.ID, uid); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM circle_bans WHERE circle_id = $1 AND user_id = $2`, circleID, uid); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO circle_bans (circle_id, user_id, reason, until, banned_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		v.ID, uid, reason, until, a.User.ID, tx.Now); err != nil {
+		circleID, uid, reason, until, a.User.ID, tx.Now); err != nil {
 		return err
 	}
 	*out = Ban{Handle: h, Reason: reason, Until: until, BannedBy: a.User.Handle, CreatedAt: tx.Now}
-	return audit.Record(ctx, tx, a.User.ID, "circle.ban", "circle", v.ID, out)
+	return audit.Record(ctx, tx, a.User.ID, "circle.ban", "circle", circleID, out)
 }
 
 // Unban lifts a ban.

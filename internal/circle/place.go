@@ -98,7 +98,8 @@ func (p *Place) NeedModerator(what string) error { return needRole(p.v, RoleMode
 
 // Readable returns the circles among ids that the actor may read now:
 // open ones whose view rule lets them in, and closed ones they belong to,
-// leaving out circles that ban them. It is what lists of posts from many
+// leaving out circles that ban them and circles the platform shut (out of
+// every list, the staff's too). It is what lists of posts from many
 // circles (the home feed, a user's posts) filter by.
 func (s *Service) Readable(ctx context.Context, q store.Querier, a Actor, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
@@ -137,7 +138,7 @@ func (s *Service) Readable(ctx context.Context, q store.Querier, a Actor, ids []
 		if banned {
 			v.ban = &Ban{}
 		}
-		if (c.Visibility == Closed || c.Archived) && !v.member() {
+		if c.ShutAt != nil || (c.Visibility == Closed || c.Archived) && !v.member() {
 			continue
 		}
 		if s.may(a, v, policy.View) == nil {

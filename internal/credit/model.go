@@ -184,7 +184,9 @@ func Gather(ctx context.Context, q store.Querier, users []Person, levels map[str
 			return err
 		}
 		// Marks counted per user: payouts that came back, reports against
-		// them that moderators upheld, and strikes.
+		// them that moderators upheld, and strikes (warnings, mutes, bans,
+		// suspensions) but those taken with an upheld report, which
+		// counts already, and the platform shutting a circle they own.
 		for _, m := range []struct {
 			query string
 			set   func(*Inputs, int64)
@@ -193,7 +195,7 @@ func Gather(ctx context.Context, q store.Querier, users []Person, levels map[str
 				AND user_id IN (` + store.List(hi-lo, 2) + `) GROUP BY user_id`, func(in *Inputs, n int64) { in.FailedPayouts = n }},
 			{`SELECT subject_id, COUNT(*) FROM report_cases WHERE status = 'upheld' AND decided_at > $1
 				AND subject_id IN (` + store.List(hi-lo, 2) + `) GROUP BY subject_id`, func(in *Inputs, n int64) { in.UpheldReports = n }},
-			{`SELECT user_id, COUNT(*) FROM strikes WHERE revoked_at IS NULL AND created_at > $1
+			{`SELECT user_id, COUNT(*) FROM strikes WHERE revoked_at IS NULL AND case_id IS NULL AND kind <> 'shut' AND created_at > $1
 				AND user_id IN (` + store.List(hi-lo, 2) + `) GROUP BY user_id`, func(in *Inputs, n int64) { in.Strikes = n }},
 		} {
 			rows, err := q.Query(ctx, m.query, append([]any{since}, ids...)...)

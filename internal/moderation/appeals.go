@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
@@ -39,9 +40,13 @@ const KindAppealDecided = "appeal_decided"
 
 // AppealRequest is an appeal against a decision.
 type AppealRequest struct {
-	Kind string `json:"kind"` // review (a rejected post), report (an upheld report), strike
+	Kind string `json:"kind"` // review (a rejected post), report (an upheld report), strike (a warning, mute, ban, suspension or closed circle)
 	ID   string `json:"id"`   // the review item, report case or strike
 	Text string `json:"text"` // why the decision was wrong, up to 1,000 characters
+	// AppealToken, from a suspended account's refused sign-in, stands in
+	// for a session: it appeals that suspension (kind and id may be left
+	// out).
+	AppealToken string `json:"appeal_token,omitempty"`
 }
 
 // Appeal is an appeal and its outcome.
@@ -63,14 +68,16 @@ type Appeal struct {
 
 // decision is the decision an appeal is against.
 type decision struct {
+	kind, id                  string // as appealed: a strike taken with a report case is the case's
 	userID, circleID, firstBy string
 	at                        *time.Time
 	final                     bool // decided the way one may appeal (rejected, upheld, a strike)
 }
 
-// decisionOf finds the decision of kind with id.
+// decisionOf finds the decision of kind with id. A strike taken with an
+// upheld report is part of that decision: it is the report case's.
 func (s *Service) decisionOf(ctx context.Context, q store.Querier, kind, id string) (decision, error) {
-	var d decision
+	d := decision{kind: kind, id: id}
 	var circleID, firstBy *string
 	var status string
 	var err error
@@ -81,18 +88,24 @@ func (s *Service) decisionOf(ctx context.Context, q store.Querier, kind, id stri
 		d.final = status == Rejected
 	case AppealReport:
 		var subject *string
-		err = q.QueryRow(ctx, `SELECT subject_id, circle_id, decided_by, decided_at, status FROM report_cases WHERE id = $1`, id).
+		// A circle's case has no subject; its closing is against the owner.
+		err = q.QueryRow(ctx, `SELECT COALESCE(k.subject_id, (SELECT s.user_id FROM strikes s WHERE s.case_id = k.id ORDER BY s.created_at LIMIT 1)),
+			k.circle_id, k.decided_by, k.decided_at, k.status FROM report_cases k WHERE k.id = $1`, id).
 			Scan(&subject, &circleID, &firstBy, &d.at, &status)
 		d.userID, d.final = deref(subject), status == Upheld
 	case AppealStrike:
 		var by string
 		var at time.Time
 		var revoked *time.Time
-		err = q.QueryRow(ctx, `SELECT user_id, circle_id, issued_by, created_at, revoked_at FROM strikes WHERE id = $1`, id).
-			Scan(&d.userID, &circleID, &by, &at, &revoked)
+		var caseID *string
+		err = q.QueryRow(ctx, `SELECT user_id, circle_id, issued_by, created_at, revoked_at, case_id FROM strikes WHERE id = $1`, id).
+			Scan(&d.userID, &circleID, &by, &at, &revoked, &caseID)
+		if err == nil && caseID != nil {
+			return s.decisionOf(ctx, q, AppealReport, *caseID)
+		}
 		firstBy, d.at, d.final = &by, &at, revoked == nil
 	default:
-		return d, errs.Field("kind", "One appeals a rejected post (review), an upheld report (report) or a strike, not %q.", errs.Clip(kind, 20))
+		return d, errs.Field("kind", "One appeals a rejected post (review), an upheld report (report) or a strike (a warning, mute, ban, suspension or closed circle), not %q.", errs.Clip(kind, 20))
 	}
 	if err == store.ErrNoRows {
 		return d, errs.E(errs.NotFound, "There is no %s decision %q.", kind, errs.Clip(id, 40))
@@ -102,14 +115,25 @@ func (s *Service) decisionOf(ctx context.Context, q store.Querier, kind, id stri
 }
 
 // FileAppeal appeals a decision about the actor: once per decision,
-// within AppealWindow of it.
+// within AppealWindow of it. A suspended user, who cannot sign in,
+// appeals their suspension with the appeal token their refused sign-in
+// gave them (r.AppealToken) in place of a session.
 func (s *Service) FileAppeal(ctx context.Context, a circle.Actor, r AppealRequest) (Appeal, error) {
-	if a.Anonymous {
-		return Appeal{}, errs.E(errs.Unauthenticated, "Sign in to appeal.")
-	}
 	text := strings.TrimSpace(r.Text)
 	if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > MaxAppealText {
 		return Appeal{}, errs.Field("text", "Say in 1 to %d characters why the decision was wrong.", MaxAppealText)
+	}
+	if token := strings.TrimSpace(r.AppealToken); token != "" {
+		u, sp, err := account.SuspensionByAppealToken(ctx, s.db, token, s.db.Now())
+		if err != nil {
+			return Appeal{}, err
+		}
+		if (r.Kind != "" && r.Kind != AppealStrike) || (strings.TrimSpace(r.ID) != "" && strings.TrimSpace(r.ID) != sp.ID) {
+			return Appeal{}, errs.Field("id", "An appeal token appeals its suspension (kind strike, id %s); leave kind and id out.", sp.ID)
+		}
+		a, r.Kind, r.ID = circle.Actor{User: u}, AppealStrike, sp.ID
+	} else if a.Anonymous {
+		return Appeal{}, errs.E(errs.Unauthenticated, "Sign in to appeal; a suspended account appeals with the appeal_token its refused sign-in gave.")
 	}
 	var out Appeal
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -121,12 +145,12 @@ func (s *Service) FileAppeal(ctx context.Context, a circle.Actor, r AppealReques
 			return errs.E(errs.NotFound, "There is no %s decision %q about you.", r.Kind, errs.Clip(r.ID, 40))
 		}
 		if !d.final || d.at == nil {
-			return errs.E(errs.Conflict, "Only a rejected post, an upheld report or a strike in force can be appealed.")
+			return errs.E(errs.Conflict, "Only a rejected post, an upheld report or a strike not lifted can be appealed.")
 		}
 		if tx.Now.Sub(*d.at) > AppealWindow {
 			return errs.E(CodeAppealClosed, "Decisions can be appealed for 30 days; this one was made on %s.", d.at.UTC().Format("2006-01-02"))
 		}
-		out = Appeal{ID: store.NewID(tx.Now), Kind: r.Kind, DecisionID: strings.TrimSpace(r.ID), User: Person{Handle: a.User.Handle, DisplayName: a.User.DisplayName},
+		out = Appeal{ID: store.NewID(tx.Now), Kind: d.kind, DecisionID: d.id, User: Person{Handle: a.User.Handle, DisplayName: a.User.DisplayName},
 			Text: text, Status: "pending", CreatedAt: tx.Now}
 		var cid, first any
 		if d.circleID != "" {
@@ -219,6 +243,9 @@ func (s *Service) DecideAppeal(ctx context.Context, a circle.Actor, id string, g
 		if x.firstBy == a.User.ID || x.userID == a.User.ID {
 			return errs.E(CodeSameDecider, "An appeal is decided by someone else than the appellant and whoever made the decision.")
 		}
+		if err := s.mayDecideAppeal(ctx, tx, a, x); err != nil {
+			return err
+		}
 		status, verb := "denied", "deny"
 		if grant {
 			status, verb = "granted", "grant"
@@ -256,7 +283,27 @@ func (s *Service) DecideAppeal(ctx context.Context, a circle.Actor, id string, g
 	return x, err
 }
 
-// undo reverses the decision a granted appeal is against.
+// mayDecideAppeal refuses a reviewer an appeal against a suspension or a
+// closed circle: whoever may not take a decision does not undo it.
+func (s *Service) mayDecideAppeal(ctx context.Context, tx *store.Tx, a circle.Actor, x Appeal) error {
+	if a.User.Role == account.RoleAdmin {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM strikes WHERE kind IN ('suspension', 'shut')
+		AND ((id = $1 AND $2 = 'strike') OR (case_id = $1 AND $2 = 'report'))`, x.DecisionID, x.Kind).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return errs.E(errs.Forbidden, "Only the platform's admins decide appeals against suspensions and closed circles.")
+	}
+	return nil
+}
+
+// undo reverses the decision a granted appeal is against: a rejected post
+// is published; an upheld report is overturned — the post or comment
+// restored and any action taken with it revoked; a strike is revoked,
+// which lifts its mute or ban, ends its suspension, or reopens its circle.
 func (s *Service) undo(ctx context.Context, tx *store.Tx, x Appeal) error {
 	switch x.Kind {
 	case AppealReview:
@@ -265,7 +312,9 @@ func (s *Service) undo(ctx context.Context, tx *store.Tx, x Appeal) error {
 			"approved on appeal", x.DecisionID).Scan(&kind, &target); err != nil {
 			return err
 		}
-		return s.posts.Restore(ctx, tx, kind, target)
+		if err := s.posts.Restore(ctx, tx, kind, target); err != nil {
+			return err
+		}
 	case AppealReport:
 		var kind, target string
 		if err := tx.QueryRow(ctx, `UPDATE report_cases SET status = 'dismissed', note = $1 WHERE id = $2 RETURNING kind, target_id`,
@@ -277,19 +326,18 @@ func (s *Service) undo(ctx context.Context, tx *store.Tx, x Appeal) error {
 				return err
 			}
 		}
-	case AppealStrike:
-		var until *time.Time
-		var circleID string
-		if err := tx.QueryRow(ctx, `UPDATE strikes SET revoked_at = $1 WHERE id = $2 RETURNING muted_until, circle_id`, tx.Now, x.DecisionID).Scan(&until, &circleID); err != nil {
+		ids, err := store.Strings(ctx, tx, `SELECT id FROM strikes WHERE case_id = $1 AND revoked_at IS NULL`, x.DecisionID)
+		if err != nil {
 			return err
 		}
-		if until != nil {
-			// Lift the mute if it is this strike's (a later strike's stays).
-			if _, err := tx.Exec(ctx, `UPDATE circle_members SET muted_until = NULL, mute_reason = '' WHERE circle_id = $1 AND user_id = $2 AND muted_until = $3`,
-				circleID, x.userID, *until); err != nil {
+		for _, id := range ids {
+			if _, err := s.revoke(ctx, tx, id); err != nil {
 				return err
 			}
 		}
+	case AppealStrike:
+		_, err := s.revoke(ctx, tx, x.DecisionID)
+		return err // revoke tells Changed
 	}
 	if s.Changed != nil {
 		return s.Changed(ctx, tx, x.userID)

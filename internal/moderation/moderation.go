@@ -7,7 +7,12 @@
 // Who decides: a circle's moderators (its moderators, admins and owner)
 // for what is in their circle, and the platform's reviewers and admins for
 // everything, users and circles included. Nobody decides on their own
-// content.
+// content. Suspending an account and shutting a circle are the platform
+// admins' alone.
+//
+// Every sanction — a warning, a mute, a ban, a suspension, a shut circle —
+// is a strike of that kind (strikes.go): one record, one way to tell, to
+// appeal and to undo.
 package moderation
 
 import (
@@ -55,6 +60,9 @@ type Service struct {
 	// Changed, if set, hears (in the deciding transaction) whose standing
 	// a decision changed: the authors of upheld reports.
 	Changed func(ctx context.Context, tx *store.Tx, userIDs ...string) error
+	// Accounts, if set, ends a suspended user's sessions; without it
+	// accounts cannot be suspended.
+	Accounts *account.Service
 }
 
 // New returns the moderation service; it queues the posts that posts holds.

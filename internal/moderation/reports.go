@@ -64,8 +64,9 @@ type Case struct {
 	Note      string         `json:"note,omitempty"`
 	DecidedBy *Person        `json:"decided_by,omitempty"`
 	DecidedAt *time.Time     `json:"decided_at,omitempty"`
-	CreatedAt time.Time      `json:"created_at"` // the first report
-	UpdatedAt time.Time      `json:"updated_at"` // the latest
+	Action    *Strike        `json:"action,omitempty"` // what the decision did besides removal (in the decision's answer)
+	CreatedAt time.Time      `json:"created_at"`       // the first report
+	UpdatedAt time.Time      `json:"updated_at"`       // the latest
 
 	circleID, subjectID string
 }
@@ -273,9 +274,17 @@ func (s *Service) fillReasons(ctx context.Context, q store.Querier, cases []Case
 
 // DecideCase upholds a case — the post or comment is removed, its author
 // told why, and the report counts against their standing — or dismisses
-// it. Audited either way. A case already decided is refused.
+// it. Upholding may also act (Decision.Action): warn, mute or ban the
+// author; warn or suspend a reported user; close a reported circle — in
+// the same transaction, as a strike that names the case, so the case and
+// its action are one decision, counted once and appealed once. Audited
+// either way. A case already decided is refused.
 func (s *Service) DecideCase(ctx context.Context, a circle.Actor, id string, uphold bool, d Decision) (Case, error) {
 	reason, note, err := checkReason(d.Reason, d.Note, false)
+	if err != nil {
+		return Case{}, err
+	}
+	act, err := checkAction(d, uphold)
 	if err != nil {
 		return Case{}, err
 	}
@@ -312,6 +321,12 @@ func (s *Service) DecideCase(ctx context.Context, a circle.Actor, id string, uph
 		if reason == "" {
 			reason = topReason(k.Reasons)
 		}
+		var x *sanction
+		if uphold {
+			if x, err = s.caseSanction(ctx, tx, a, k, act, d, reason, note); err != nil {
+				return err
+			}
+		}
 		res, err := tx.Exec(ctx, `UPDATE report_cases SET status = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'open'`,
 			status, note, a.User.ID, tx.Now, k.ID)
 		if err != nil {
@@ -323,16 +338,29 @@ func (s *Service) DecideCase(ctx context.Context, a circle.Actor, id string, uph
 		k.Status, k.Note, k.DecidedAt = status, note, &tx.Now
 		k.DecidedBy = &Person{Handle: a.User.Handle, DisplayName: a.User.DisplayName}
 		if err := audit.Record(ctx, tx, a.User.ID, "report."+verb, k.Kind, k.TargetID,
-			map[string]any{"case": k.ID, "reports": k.Reports, "reason": reason, "note": note}); err != nil {
+			map[string]any{"case": k.ID, "reports": k.Reports, "reason": reason, "note": note, "action": act}); err != nil {
 			return err
 		}
-		if !uphold || k.subjectID == "" {
+		if !uphold {
+			return nil
+		}
+		if k.Kind == KindCircle {
+			return s.closeForCase(ctx, tx, a, &k, x)
+		}
+		if k.subjectID == "" {
 			return nil
 		}
 		if k.Kind == KindPost || k.Kind == KindComment {
 			if err := s.posts.Remove(ctx, tx, a.User.ID, k.Kind, k.TargetID, reason); err != nil {
 				return err
 			}
+		}
+		if x != nil {
+			st, err := s.impose(ctx, tx, a, *x)
+			if err != nil {
+				return err
+			}
+			k.Action = &st
 		}
 		if s.Changed != nil {
 			if err := s.Changed(ctx, tx, k.subjectID); err != nil {
@@ -353,12 +381,37 @@ func (s *Service) DecideCase(ctx context.Context, a circle.Actor, id string, uph
 				n.CommentID = k.TargetID
 			}
 		}
+		if k.Action != nil {
+			n.Text += " " + told(*k.Action)
+			if k.Action.Kind == StrikeSuspension {
+				n.Kind = KindSuspended
+			}
+			if k.Action.Kind == StrikeBan || k.Action.Kind == StrikeSuspension {
+				// Out of the circle (or the platform) now, they would not
+				// see a note about its content: this one names it.
+				n.CircleID = ""
+			}
+		}
+		n.Text += " " + appealHint(AppealReport, k.ID)
 		if note != "" {
 			n.Text += " " + note
 		}
 		return s.Notifier.Add(ctx, tx, n)
 	})
 	return k, err
+}
+
+// closeForCase shuts the circle a case upheld is about, and tells its
+// owner and moderators.
+func (s *Service) closeForCase(ctx context.Context, tx *store.Tx, a circle.Actor, k *Case, x *sanction) error {
+	st, err := s.impose(ctx, tx, a, *x)
+	if err != nil {
+		return err
+	}
+	k.Action = &st
+	return s.tellStaff(ctx, tx, a, x.circle.ID, x.userID, KindCircleShut,
+		"The platform closed "+x.circle.Name+" after reports ("+words(x.reason, x.note)+"): only the platform's staff can see it until it is reopened.",
+		" "+appealHint(AppealReport, k.ID))
 }
 
 // topReason is the reason most reports gave (ties: the first in Reasons).

@@ -55,6 +55,14 @@ type Queue struct {
 type Decision struct {
 	Reason string `json:"reason"` // required to reject: spam, nudity, violence …
 	Note   string `json:"note"`   // optional words to the author, up to 500 characters
+	// Action is what upholding a report does besides removing the post or
+	// comment: warn its author, mute them in the circle for Hours (1–720),
+	// or ban them from it for Days (0 for good). A report on a user needs
+	// warn, or suspend for Days (0 until lifted; admins); one on a circle
+	// needs close (admins).
+	Action string `json:"action,omitempty"`
+	Hours  int    `json:"hours,omitempty"`
+	Days   int    `json:"days,omitempty"`
 }
 
 // Hold queues a held post or comment, in the transaction that holds it.
@@ -157,6 +165,9 @@ func (s *Service) Decide(ctx context.Context, a circle.Actor, id string, approve
 	reason, note, err := checkReason(d.Reason, d.Note, !approve)
 	if err != nil {
 		return Item{}, err
+	}
+	if d.Action != "" || d.Hours != 0 || d.Days != 0 {
+		return Item{}, errs.Field("action", "An action goes with upholding a report, not with a review decision.")
 	}
 	verb, status := "reject", Rejected
 	if approve {

@@ -12,16 +12,17 @@ import (
 
 // columns and from select notifications as their recipient sees them;
 // visible keeps out those about a closed circle the recipient may no
-// longer see. $1 is the recipient, $2 the time (for bans that ended).
+// longer see, and those about any circle the platform shut. $1 is the
+// recipient, $2 the time (for bans that ended).
 const (
 	columns = `n.id, n.seq, n.kind, COALESCE(a.handle, ''), COALESCE(a.display_name, ''), COALESCE(c.id, ''), COALESCE(c.slug, ''),
 	COALESCE(c.name, ''), COALESCE(n.post_id, ''), COALESCE(n.comment_id, ''), n.amount, n.text, n.read_at, n.created_at`
 	from = ` FROM notifications n LEFT JOIN users a ON a.id = n.actor_id LEFT JOIN circles c ON c.id = n.circle_id `
 	// A ban ends membership, but a ban is checked anyway: privacy must not
 	// rest on two tables agreeing.
-	visible = `(n.members_only = FALSE OR c.visibility = 'open'
+	visible = `(n.members_only = FALSE OR c.shut_at IS NULL AND (c.visibility = 'open'
 	OR (EXISTS (SELECT 1 FROM circle_members m WHERE m.circle_id = n.circle_id AND m.user_id = n.user_id)
-	    AND NOT EXISTS (SELECT 1 FROM circle_bans b WHERE b.circle_id = n.circle_id AND b.user_id = n.user_id AND (b.until IS NULL OR b.until > $2))))`
+	    AND NOT EXISTS (SELECT 1 FROM circle_bans b WHERE b.circle_id = n.circle_id AND b.user_id = n.user_id AND (b.until IS NULL OR b.until > $2)))))`
 )
 
 func scan(row interface{ Scan(...any) error }) (Notification, error) {

@@ -7,7 +7,8 @@
 //
 // Privacy: a notification about a closed circle's content is shown, in
 // lists and streams alike, only while its recipient may still see the
-// circle — a member, and not banned.
+// circle — a member, and not banned — and never while the platform has
+// the circle shut.
 package notify
 
 import (

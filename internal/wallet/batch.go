@@ -223,6 +223,10 @@ func (s *Service) settleIn(ctx context.Context, tx *store.Tx, calls []*call) err
 	if err != nil {
 		return err
 	}
+	suspended, err := account.SuspendedAmong(ctx, tx, senders, tx.Now)
+	if err != nil {
+		return err
+	}
 	day := dayOf(tx.Now)
 	used, err := sentOn(ctx, tx, day, senders)
 	if err != nil {
@@ -245,6 +249,10 @@ func (s *Service) settleIn(ctx context.Context, tx *store.Tx, calls []*call) err
 		amount, level := c.Request.Amount, levels[c.Sender.ID]
 		if err := checkRecipient(c.Sender, to); err != nil {
 			c.answer(Transfer{}, err)
+			continue
+		}
+		if sp, ok := suspended[c.Sender.ID]; ok {
+			c.answer(Transfer{}, frozen(sp))
 			continue
 		}
 		if err := overPerPayment(level, amount); err != nil {

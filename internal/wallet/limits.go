@@ -34,9 +34,23 @@ const CodeLimitExceeded errs.Code = "limit_exceeded"
 
 var levelNames = map[int64]string{0: "unverified accounts", 1: "identity level 1", 2: "identity level 2", 3: "identity level 3"}
 
-// checkLimits refuses an outgoing amount over the sender's limits, saying
-// which limit and how much is left.
+// CodeFrozen refuses money leaving the wallet of a suspended account.
+const CodeFrozen errs.Code = "wallet_frozen"
+
+// frozen is the refusal for a sender under suspension sp.
+func frozen(sp account.Suspension) error {
+	return errs.E(CodeFrozen, "Your wallet is frozen while your account is suspended %s: money can still come in, but none can go out (no transfers, payments, tips or withdrawals).", sp.Ends())
+}
+
+// checkLimits refuses an outgoing amount from a suspended account's
+// frozen wallet, or over the sender's limits, saying which limit and how
+// much is left.
 func (s *Service) checkLimits(ctx context.Context, tx *store.Tx, sender account.User, amount int64) error {
+	if sp, err := account.SuspensionOf(ctx, tx, sender.ID, tx.Now); err != nil {
+		return err
+	} else if sp != nil {
+		return frozen(*sp)
+	}
 	levels, err := s.accounts.IdentityLevels(ctx, tx, []string{sender.ID})
 	if err != nil {
 		return err
