@@ -92,6 +92,10 @@ func OpenBlobs(ctx context.Context, spec, dataDir string) (Blobs, error) {
 		return openDisk(filepath.Join(dataDir, "media"))
 	}
 	if !strings.Contains(spec, "://") {
+		if looksLikeScheme(spec) {
+			// "s3:/host/bucket" is a typo, not a folder to make.
+			return nil, fmt.Errorf("media storage %q: write a URL as scheme://…, or a folder as a path", redactSpec(spec))
+		}
 		return openDisk(spec)
 	}
 	u, err := url.Parse(spec)
@@ -115,13 +119,27 @@ func OpenBlobs(ctx context.Context, spec, dataDir string) (Blobs, error) {
 	}
 }
 
-// redactSpec hides what sits between "://" and the last "@" of a spec that
-// does not parse, where a secret would be.
+// looksLikeScheme reports whether spec starts like a URL, "name:".
+func looksLikeScheme(spec string) bool {
+	name, _, ok := strings.Cut(spec, ":")
+	if !ok || name == "" {
+		return false
+	}
+	for _, c := range name {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// redactSpec hides what sits between the first ":" and the last "@" of a
+// spec that does not parse, where a secret would be.
 func redactSpec(spec string) string {
-	i := strings.Index(spec, "://")
+	i := strings.Index(spec, ":")
 	j := strings.LastIndex(spec, "@")
 	if i < 0 || j < i {
 		return spec
 	}
-	return spec[:i+3] + "xxxxx" + spec[j:]
+	return spec[:i+1] + "xxxxx" + spec[j:]
 }

@@ -372,6 +372,8 @@ func TestOpenBlobsSpecs(t *testing.T) {
 		{"s3://127.0.0.1:1/b", "no credentials"},
 		{"s3://ak@127.0.0.1:1/b", "no credentials"},
 		{"s3://ak:sek%zzrit@127.0.0.1:1/b", "is not a URL"},
+		{"s3:/ak:sekrit@127.0.0.1:1/b", "write a URL as scheme://"},
+		{"file:media", "write a URL as scheme://"},
 	} {
 		b, err := media.OpenBlobs(ctx, c.spec, data)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
