@@ -86,13 +86,19 @@ func makeTaps(src, dst int, k kernel) taps {
 	scale := float64(src) / float64(dst)
 	fscale := max(scale, 1)
 	support := k.support * fscale
-	n := min(int(math.Ceil(support))*2+1, src)
+	window := func(i int) (center float64, lo, hi int) {
+		center = (float64(i) + 0.5) * scale
+		return center, max(int(math.Floor(center-support)), 0), min(int(math.Ceil(center+support)), src)
+	}
+	n := 1
+	for i := range dst {
+		_, lo, hi := window(i)
+		n = max(n, hi-lo)
+	}
 	t := taps{start: make([]int, dst), n: n, w: make([]int32, dst*n)}
 	ws := make([]float64, n)
 	for i := range dst {
-		center := (float64(i) + 0.5) * scale
-		lo := max(int(math.Floor(center-support)), 0)
-		hi := min(int(math.Ceil(center+support)), src)
+		center, lo, hi := window(i)
 		start := min(lo, src-n)
 		clear(ws)
 		sum := 0.0
@@ -141,16 +147,16 @@ func resizePlane(p plane, dw, dh int, k kernel) plane {
 	if f := min(p.w/(2*dw), p.h/(2*dh)); f >= 2 {
 		p = boxReduce(p, f)
 	}
-	var tmp plane
-	if dw == p.w {
-		tmp = p
-	} else {
-		tmp = resampleRows(p, dw, makeTaps(p.w, dw, k))
+	// Columns first: the vertical pass reads whole rows in order, the fast
+	// way, so it takes the full width and the horizontal pass gets the
+	// fewer rows.
+	if dh != p.h {
+		p = resampleCols(p, dh, makeTaps(p.h, dh, k))
 	}
-	if dh == tmp.h {
-		return tmp
+	if dw != p.w {
+		p = resampleRows(p, dw, makeTaps(p.w, dw, k))
 	}
-	return resampleCols(tmp, dh, makeTaps(tmp.h, dh, k))
+	return p
 }
 
 // resampleRows resamples each row of p to dw pixels.
@@ -162,11 +168,16 @@ func resampleRows(p plane, dw int, t taps) plane {
 		dst := d.pix[y*d.stride : y*d.stride+dw*p.bpp]
 		if p.bpp == 1 {
 			for x := range dw {
-				s := src[t.start[x] : t.start[x]+n]
 				w := t.w[x*n : x*n+n]
+				s := src[t.start[x]:]
+				s = s[:len(w)]
 				var acc int32
-				for j, c := range w {
-					acc += int32(s[j]) * c
+				j := 0
+				for ; j+4 <= len(w); j += 4 {
+					acc += int32(s[j])*w[j] + int32(s[j+1])*w[j+1] + int32(s[j+2])*w[j+2] + int32(s[j+3])*w[j+3]
+				}
+				for ; j < len(w); j++ {
+					acc += int32(s[j]) * w[j]
 				}
 				dst[x] = clamp8(acc)
 			}
@@ -201,14 +212,29 @@ func resampleCols(p plane, dh int, t taps) plane {
 	n := t.n
 	for y := range dh {
 		clear(acc)
-		for j, c := range t.w[y*n : y*n+n] {
-			if c == 0 {
-				continue
-			}
+		w := t.w[y*n : y*n+n]
+		row := func(j int) []byte {
 			r := (t.start[y] + j) * p.stride
-			src := p.pix[r : r+rowLen]
-			for x, v := range src {
-				acc[x] += int32(v) * c
+			return p.pix[r : r+rowLen]
+		}
+		// Four source rows at a time: a quarter of the passes over acc.
+		j := 0
+		for ; j+4 <= len(w); j += 4 {
+			c0, c1, c2, c3 := w[j], w[j+1], w[j+2], w[j+3]
+			s0, s1, s2, s3 := row(j), row(j+1), row(j+2), row(j+3)
+			s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+			a := acc[:len(s0)]
+			for x, v := range s0 {
+				a[x] += int32(v)*c0 + int32(s1[x])*c1 + int32(s2[x])*c2 + int32(s3[x])*c3
+			}
+		}
+		for ; j < len(w); j++ {
+			if c := w[j]; c != 0 {
+				s0 := row(j)
+				a := acc[:len(s0)]
+				for x, v := range s0 {
+					a[x] += int32(v) * c
+				}
 			}
 		}
 		dst := d.pix[y*d.stride : y*d.stride+rowLen]
