@@ -138,6 +138,7 @@ func TestImagePolyglotJPEGHTML(t *testing.T) {
 }
 
 func TestImageVariants(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		w, h                   int
 		display, thumb         [2]int

@@ -27,6 +27,7 @@ func exiftool(t *testing.T) string {
 }
 
 func TestImageMetadataStripped(t *testing.T) {
+	t.Parallel()
 	tool := exiftool(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "f.jpg")
