@@ -174,7 +174,8 @@ func resampleRows(p plane, dw int, t taps) plane {
 				var acc int32
 				j := 0
 				for ; j+4 <= len(w); j += 4 {
-					acc += int32(s[j])*w[j] + int32(s[j+1])*w[j+1] + int32(s[j+2])*w[j+2] + int32(s[j+3])*w[j+3]
+					s4, w4 := s[j:j+4:j+4], w[j:j+4:j+4]
+					acc += int32(s4[0])*w4[0] + int32(s4[1])*w4[1] + int32(s4[2])*w4[2] + int32(s4[3])*w4[3]
 				}
 				for ; j < len(w); j++ {
 					acc += int32(s[j]) * w[j]
