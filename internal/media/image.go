@@ -237,10 +237,37 @@ func normalize(img image.Image) image.Image {
 		if b.Min == (image.Point{}) {
 			return m
 		}
+	case *image.NRGBA:
+		// PNG with alpha: premultiply in place rather than keep a second
+		// copy of a picture of up to 50 megapixels.
+		if b.Min == (image.Point{}) {
+			premultiply(m)
+			return &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
+		}
 	}
 	d := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(d, d.Rect, img, b.Min, draw.Src)
 	return d
+}
+
+// premultiply turns m's colours into premultiplied ones, in place.
+func premultiply(m *image.NRGBA) {
+	w := m.Rect.Dx() * 4
+	for y := range m.Rect.Dy() {
+		row := m.Pix[y*m.Stride : y*m.Stride+w]
+		for i := 0; i+4 <= len(row); i += 4 {
+			px := row[i : i+4 : i+4]
+			switch a := uint32(px[3]); a {
+			case 0xFF:
+			case 0:
+				px[0], px[1], px[2] = 0, 0, 0
+			default:
+				px[0] = uint8((uint32(px[0])*a + 127) / 255)
+				px[1] = uint8((uint32(px[1])*a + 127) / 255)
+				px[2] = uint8((uint32(px[2])*a + 127) / 255)
+			}
+		}
+	}
 }
 
 // resizeImage resamples a normalized image to w×h. YCbCr comes out 4:2:0,

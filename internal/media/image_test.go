@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/draw"
 	_ "image/gif"
 	"os"
 	"path/filepath"
@@ -200,14 +201,24 @@ func sharpest(img image.Image) int {
 }
 
 func TestImageTransparencyKeepsPNG(t *testing.T) {
-	m := picture(600, 400, 5)
+	src := picture(600, 400, 5)
+	m := image.NewNRGBA(src.Rect)
+	draw.Draw(m, m.Rect, src, image.Point{}, draw.Src)
+	half := color.NRGBA{200, 100, 50, 128}
 	for y := range 400 {
-		for x := range 100 {
-			o := m.PixOffset(x, y)
-			m.Pix[o], m.Pix[o+1], m.Pix[o+2], m.Pix[o+3] = 0, 0, 0, 0
+		for x := range 200 {
+			if x < 100 {
+				m.SetNRGBA(x, y, color.NRGBA{})
+			} else {
+				m.SetNRGBA(x, y, half)
+			}
 		}
 	}
 	res := mustProcess(t, pngOf(t, m), "cut-out.png")
+	d := decodeVariant(t, res.Variants[Display])
+	if c := color.NRGBAModel.Convert(d.At(150, 200)).(color.NRGBA); abs(int(c.R)-200) > 2 || abs(int(c.G)-100) > 2 || abs(int(c.B)-50) > 2 || abs(int(c.A)-128) > 1 {
+		t.Errorf("half-transparent pixel came back as %v, want %v", c, half)
+	}
 	for _, v := range []Variant{Display, Thumb} {
 		e := res.Variants[v]
 		if e.Mime != "image/png" {
