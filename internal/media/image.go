@@ -71,7 +71,7 @@ func (p *Processor) Process(ctx context.Context, data []byte, filename string) (
 	}
 	format := sniff(data)
 	if format == "" {
-		return nil, unsupported(data)
+		return nil, unsupportedType(data)
 	}
 	if err := checkExtension(filename, format); err != nil {
 		return nil, err
@@ -82,10 +82,10 @@ func (p *Processor) Process(ctx context.Context, data []byte, filename string) (
 		return err
 	})
 	if err != nil {
-		return nil, corrupt(format, err)
+		return nil, corruptError(format, err)
 	}
 	if w, h := cfg.Width, cfg.Height; w <= 0 || h <= 0 {
-		return nil, corrupt(format, fmt.Errorf("header says %d×%d", w, h))
+		return nil, corruptError(format, fmt.Errorf("header says %d×%d", w, h))
 	} else if w > MaxSide || h > MaxSide || int64(w)*int64(h) > MaxPixels {
 		return nil, &errs.Error{
 			Code: CodeImageTooLarge,
@@ -113,11 +113,11 @@ func (p *Processor) Process(ctx context.Context, data []byte, filename string) (
 	defer p.release(weight)
 
 	var img image.Image
-	if err := safely(func() (err error) { img, err = decode(format, data); return err }); err != nil {
-		return nil, corrupt(format, err)
+	if err := safely(func() (err error) { img, err = decodePixels(format, data); return err }); err != nil {
+		return nil, corruptError(format, err)
 	}
 	if img.Bounds().Empty() {
-		return nil, corrupt(format, fmt.Errorf("no pixels"))
+		return nil, corruptError(format, fmt.Errorf("no pixels"))
 	}
 	var res *Result
 	err = safely(func() (err error) {
@@ -125,7 +125,7 @@ func (p *Processor) Process(ctx context.Context, data []byte, filename string) (
 		return err
 	})
 	if err != nil {
-		return nil, corrupt(format, err)
+		return nil, corruptError(format, err)
 	}
 	res.Format = format
 	return res, nil
@@ -142,7 +142,7 @@ func safely(f func() error) (err error) {
 	return f()
 }
 
-func corrupt(format string, err error) *errs.Error {
+func corruptError(format string, err error) *errs.Error {
 	return &errs.Error{
 		Code:    CodeCorruptImage,
 		Message: fmt.Sprintf("The file starts like a %s image but cannot be read: it may be truncated or damaged.", formatNames[format]),
@@ -165,8 +165,8 @@ func decodeConfig(format string, data []byte) (image.Config, error) {
 	return image.Config{}, fmt.Errorf("unknown format %q", format)
 }
 
-// decode decodes the picture; of a GIF, its first frame.
-func decode(format string, data []byte) (image.Image, error) {
+// decodePixels decodes the picture; of a GIF, its first frame.
+func decodePixels(format string, data []byte) (image.Image, error) {
 	r := bytes.NewReader(data)
 	switch format {
 	case "jpeg":
@@ -191,25 +191,25 @@ func variants(img image.Image, orientation int) (*Result, error) {
 		w, h = h, w
 	}
 	// Shrink first, in the stored orientation, then turn the smaller picture.
-	dw, dh := fit(w, h, DisplayMax)
+	dw, dh := fitIn(w, h, DisplayMax)
 	if swapsSides(orientation) {
 		dw, dh = dh, dw
 	}
 	display := orientImage(resizeImage(src, dw, dh, catmullRom), orientation)
-	tw, th := fit(display.Bounds().Dx(), display.Bounds().Dy(), ThumbMax)
+	tw, th := fitIn(display.Bounds().Dx(), display.Bounds().Dy(), ThumbMax)
 	thumb := resizeImage(display, tw, th, catmullRom)
 	luma := lumaPlane(thumb)
 
 	res := &Result{Width: w, Height: h, Variants: make(map[Variant]Encoded, 3), Hash: phash(luma)}
 	opaque := isOpaque(display)
 	var err error
-	if res.Variants[Display], err = encode(display, opaque, JPEGQuality); err != nil {
+	if res.Variants[Display], err = encodeVariant(display, opaque, JPEGQuality); err != nil {
 		return nil, err
 	}
-	if res.Variants[Thumb], err = encode(thumb, opaque, JPEGQuality); err != nil {
+	if res.Variants[Thumb], err = encodeVariant(thumb, opaque, JPEGQuality); err != nil {
 		return nil, err
 	}
-	if res.Variants[Blurred], err = encode(grayOf(blur(luma)), true, 60); err != nil {
+	if res.Variants[Blurred], err = encodeVariant(grayOf(blur(luma)), true, 60); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -336,7 +336,7 @@ func lumaPlane(img image.Image) plane {
 // to 16 pixels on its long side, which keeps the layout of light and dark
 // and nothing recognisable, then enlarged back smoothly.
 func blur(luma plane) plane {
-	sw, sh := fit(luma.w, luma.h, 16)
+	sw, sh := fitIn(luma.w, luma.h, 16)
 	small := resizePlane(luma, sw, sh, catmullRom)
 	return resizePlane(small, luma.w, luma.h, bspline)
 }
@@ -359,9 +359,9 @@ func isOpaque(img image.Image) bool {
 	return true
 }
 
-// encode writes img as a JPEG when opaque and as a PNG otherwise. Neither
+// encodeVariant writes img as a JPEG when opaque and as a PNG otherwise. Neither
 // encoder writes metadata.
-func encode(img image.Image, opaque bool, quality int) (Encoded, error) {
+func encodeVariant(img image.Image, opaque bool, quality int) (Encoded, error) {
 	var buf bytes.Buffer
 	b := img.Bounds()
 	e := Encoded{Width: b.Dx(), Height: b.Dy()}

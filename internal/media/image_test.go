@@ -16,8 +16,8 @@ import (
 )
 
 func TestImageRefusesBadInput(t *testing.T) {
-	jpg := jpegOf(t, picture(320, 240, 1), 90)
-	pngb := pngOf(t, picture(320, 240, 2))
+	jpg := jpegOf(t, testPicture(320, 240, 1), 90)
+	pngb := pngOf(t, testPicture(320, 240, 2))
 	corruptJPEG := append([]byte{}, jpg[:600]...)
 	for i := 400; i < 600; i++ {
 		corruptJPEG[i] ^= 0x5A
@@ -56,11 +56,11 @@ func TestImageRefusesBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res, err := process(t, c.data, c.file)
+			res, err := processImage(t, c.data, c.file)
 			if err == nil {
 				t.Fatalf("accepted: %+v", res.Variants[Display].Mime)
 			}
-			wantCode(t, err, c.code)
+			wantImageCode(t, err, c.code)
 		})
 	}
 }
@@ -71,7 +71,7 @@ func TestImageBombRefusedFromHeader(t *testing.T) {
 	var err error
 	start := time.Now()
 	allocs := testing.AllocsPerRun(10, func() { _, err = p.Process(t.Context(), bomb, "bomb.png") })
-	wantCode(t, err, CodeImageTooLarge)
+	wantImageCode(t, err, CodeImageTooLarge)
 	if d := time.Since(start) / 11; d > 5*time.Millisecond {
 		t.Errorf("refusing took %v a time", d)
 	}
@@ -87,7 +87,7 @@ func TestImageBombRefusedFromHeader(t *testing.T) {
 }
 
 func TestImageGIFFirstFrame(t *testing.T) {
-	res := mustProcess(t, gifWith(1, 1, 900, nil), "a.gif")
+	res := mustProcessImage(t, gifWith(1, 1, 900, nil), "a.gif")
 	if res.Format != "gif" || res.Width != 1 || res.Height != 1 {
 		t.Fatalf("got %s %d×%d", res.Format, res.Width, res.Height)
 	}
@@ -96,16 +96,16 @@ func TestImageGIFFirstFrame(t *testing.T) {
 func TestImagePolyglotGIFJS(t *testing.T) {
 	// The classic: the screen size is the bytes "=a" and "le", 24893×25964.
 	classic := append([]byte("GIF89a=alert(1)//"), gifWith(1, 1, 1, nil)[6:]...)
-	if _, err := process(t, classic, "a.gif"); err == nil {
+	if _, err := processImage(t, classic, "a.gif"); err == nil {
 		t.Error("GIF89a=alert(1)// accepted")
 	}
 	// A well-formed one: "/*" is the width (10799), the height is 1, the
 	// script sits in a comment extension and after the trailer.
 	g := gifWith(0x2A2F, 1, 1, []byte("*/=alert(document.cookie);/*"))
 	g = append(g, "*/ alert(2) <script>x()</script>"...)
-	res, err := process(t, g, "poly.gif")
+	res, err := processImage(t, g, "poly.gif")
 	if err != nil {
-		wantCode(t, err, CodeCorruptImage) // refusing is the other good answer
+		wantImageCode(t, err, CodeCorruptImage) // refusing is the other good answer
 		return
 	}
 	for v, e := range res.Variants {
@@ -119,14 +119,14 @@ func TestImagePolyglotGIFJS(t *testing.T) {
 }
 
 func TestImagePolyglotJPEGHTML(t *testing.T) {
-	jpg := jpegOf(t, picture(200, 150, 3), 85)
+	jpg := jpegOf(t, testPicture(200, 150, 3), 85)
 	payload := []byte("<html><script>alert(document.domain)</script></html>")
 	// Appended after the end of the image, and inside a comment segment.
 	appended := append(append([]byte{}, jpg...), payload...)
 	com := []byte{0xFF, 0xD8, 0xFF, 0xFE, 0, byte(len(payload) + 2)}
 	com = append(append(com, payload...), jpg[2:]...)
 	for name, data := range map[string][]byte{"appended": appended, "comment": com} {
-		res, err := process(t, data, "p.jpg")
+		res, err := processImage(t, data, "p.jpg")
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -151,14 +151,14 @@ func TestImageVariants(t *testing.T) {
 		{300, 200, [2]int{300, 200}, [2]int{300, 200}, "", "jpeg", "image/jpeg"},          // never enlarged
 	}
 	for _, c := range cases {
-		src := picture(c.w, c.h, 4)
+		src := testPicture(c.w, c.h, 4)
 		var data []byte
 		if c.format == "png" {
 			data = pngOf(t, src)
 		} else {
 			data = jpegOf(t, src, 90)
 		}
-		res := mustProcess(t, data, c.name)
+		res := mustProcessImage(t, data, c.name)
 		if res.Format != c.format || res.Width != c.w || res.Height != c.h {
 			t.Errorf("%s: result %s %d×%d", c.name, res.Format, res.Width, res.Height)
 		}
@@ -179,29 +179,29 @@ func TestImageVariants(t *testing.T) {
 			t.Errorf("%s: blurred variant is %T, want grey", c.name, blurred)
 		}
 		// Blurred: no sharp edge is left of the discs' edges in the thumbnail.
-		if s, b := sharpest(thumb), sharpest(blurred); b > 16 || s < 60 {
+		if s, b := sharpestStep(thumb), sharpestStep(blurred); b > 16 || s < 60 {
 			t.Errorf("%s: blurred variant not blurred: sharpest step %d (thumbnail %d)", c.name, b, s)
 		}
 	}
 }
 
-// sharpest is the largest difference in brightness between horizontally
+// sharpestStep is the largest difference in brightness between horizontally
 // neighbouring pixels.
-func sharpest(img image.Image) int {
+func sharpestStep(img image.Image) int {
 	b := img.Bounds()
 	m := 0
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X + 1; x < b.Max.X; x++ {
 			p := color.GrayModel.Convert(img.At(x-1, y)).(color.Gray).Y
 			q := color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y
-			m = max(m, abs(int(p)-int(q)))
+			m = max(m, absInt(int(p)-int(q)))
 		}
 	}
 	return m
 }
 
 func TestImageTransparencyKeepsPNG(t *testing.T) {
-	src := picture(600, 400, 5)
+	src := testPicture(600, 400, 5)
 	m := image.NewNRGBA(src.Rect)
 	draw.Draw(m, m.Rect, src, image.Point{}, draw.Src)
 	half := color.NRGBA{200, 100, 50, 128}
@@ -214,9 +214,9 @@ func TestImageTransparencyKeepsPNG(t *testing.T) {
 			}
 		}
 	}
-	res := mustProcess(t, pngOf(t, m), "cut-out.png")
+	res := mustProcessImage(t, pngOf(t, m), "cut-out.png")
 	d := decodeVariant(t, res.Variants[Display])
-	if c := color.NRGBAModel.Convert(d.At(150, 200)).(color.NRGBA); abs(int(c.R)-200) > 2 || abs(int(c.G)-100) > 2 || abs(int(c.B)-50) > 2 || abs(int(c.A)-128) > 1 {
+	if c := color.NRGBAModel.Convert(d.At(150, 200)).(color.NRGBA); absInt(int(c.R)-200) > 2 || absInt(int(c.G)-100) > 2 || absInt(int(c.B)-50) > 2 || absInt(int(c.A)-128) > 1 {
 		t.Errorf("half-transparent pixel came back as %v, want %v", c, half)
 	}
 	for _, v := range []Variant{Display, Thumb} {
@@ -240,11 +240,11 @@ func TestImageWebP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := mustProcess(t, data, c.file)
+		res := mustProcessImage(t, data, c.file)
 		if res.Format != "webp" || res.Width != 96 || res.Height != 64 || res.Variants[Display].Mime != c.mime {
 			t.Errorf("%s: %s %d×%d %s", c.file, res.Format, res.Width, res.Height, res.Variants[Display].Mime)
 		}
-		if _, err := process(t, data, "x.gif"); !errs.Is(err, CodeExtensionMismatch) {
+		if _, err := processImage(t, data, "x.gif"); !errs.Is(err, CodeExtensionMismatch) {
 			t.Errorf("%s named x.gif: %v", c.file, err)
 		}
 	}
@@ -268,7 +268,7 @@ func TestImageOrientation6(t *testing.T) {
 	if o, _ := jpegInfo(data); o != 6 {
 		t.Fatalf("jpegInfo read orientation %d", o)
 	}
-	res := mustProcess(t, data, "IMG_0001.JPG")
+	res := mustProcessImage(t, data, "IMG_0001.JPG")
 	if res.Width != 80 || res.Height != 160 {
 		t.Fatalf("upright size %d×%d, want 80×160", res.Width, res.Height)
 	}
@@ -279,13 +279,13 @@ func TestImageOrientation6(t *testing.T) {
 			t.Fatalf("%s is %v", v, b)
 		}
 		// The stored top-left is now the top-right.
-		if c := img.At(b.Max.X-5, 5); !near(c, red, 40) {
+		if c := img.At(b.Max.X-5, 5); !nearColor(c, red, 40) {
 			t.Errorf("%s: top-right %v, want red", v, c)
 		}
-		if c := img.At(5, 5); !near(c, blue, 40) {
+		if c := img.At(5, 5); !nearColor(c, blue, 40) {
 			t.Errorf("%s: top-left %v, want blue", v, c)
 		}
-		if c := img.At(b.Max.X-5, b.Max.Y-5); !near(c, blue, 40) {
+		if c := img.At(b.Max.X-5, b.Max.Y-5); !nearColor(c, blue, 40) {
 			t.Errorf("%s: bottom-right %v, want blue", v, c)
 		}
 	}
@@ -296,7 +296,7 @@ func TestImageDecoderPanicIsCorrupt(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "panic") {
 		t.Fatalf("safely: %v", err)
 	}
-	if e := corrupt("png", err); e.Code != CodeCorruptImage {
+	if e := corruptError("png", err); e.Code != CodeCorruptImage {
 		t.Fatalf("code %s", e.Code)
 	}
 }

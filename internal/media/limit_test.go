@@ -10,7 +10,7 @@ import (
 )
 
 func TestImageBudgetBoundsInflight(t *testing.T) {
-	jpg := jpegOf(t, picture(400, 300, 11), 85) // weight 120,000
+	jpg := jpegOf(t, testPicture(400, 300, 11), 85) // weight 120,000
 	for _, c := range []struct {
 		budget   int64
 		wantPeak int64 // at most; and at least one image's weight
@@ -62,13 +62,13 @@ func TestImageBudgetWaitHonoursContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err := p.Process(ctx, jpegOf(t, picture(40, 30, 1), 80), "")
-	wantCode(t, err, errs.Unavailable)
+	_, err := p.Process(ctx, jpegOf(t, testPicture(40, 30, 1), 80), "")
+	wantImageCode(t, err, errs.Unavailable)
 	if e := errs.As(err); e.RetryAfter <= 0 {
 		t.Error("no Retry-After")
 	}
 	p.release(1000)
-	if _, err := p.Process(context.Background(), jpegOf(t, picture(40, 30, 1), 80), ""); err != nil {
+	if _, err := p.Process(context.Background(), jpegOf(t, testPicture(40, 30, 1), 80), ""); err != nil {
 		t.Fatalf("after release: %v", err)
 	}
 }

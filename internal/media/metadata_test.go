@@ -10,10 +10,10 @@ import (
 	"testing"
 )
 
-// exiftool returns the path of exiftool, skipping the test when it is
+// exiftoolPath returns the path of exiftool, skipping the test when it is
 // missing outside CI; in CI (scripts/test installs it) a missing exiftool
 // fails the test.
-func exiftool(t *testing.T) string {
+func exiftoolPath(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("exiftool")
 	if err == nil {
@@ -28,10 +28,10 @@ func exiftool(t *testing.T) string {
 
 func TestImageMetadataStripped(t *testing.T) {
 	t.Parallel()
-	tool := exiftool(t)
+	tool := exiftoolPath(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "f.jpg")
-	if err := os.WriteFile(src, jpegOf(t, picture(800, 600, 21), 90), 0o600); err != nil {
+	if err := os.WriteFile(src, jpegOf(t, testPicture(800, 600, 21), 90), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(tool, "-overwrite_original",
@@ -46,14 +46,14 @@ func TestImageMetadataStripped(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The input really carries what must go.
-	before := groups(t, tool, src)
+	before := exifGroups(t, tool, src)
 	for _, g := range []string{"GPS", "XMP", "IPTC", "Comment"} {
 		if !before[g] {
 			t.Fatalf("the test input lacks %s: %v", g, before)
 		}
 	}
 
-	res := mustProcess(t, data, "f.jpg")
+	res := mustProcessImage(t, data, "f.jpg")
 	if res.Width != 600 || res.Height != 800 {
 		t.Errorf("orientation 6 written by exiftool not applied: %d×%d", res.Width, res.Height)
 	}
@@ -62,7 +62,7 @@ func TestImageMetadataStripped(t *testing.T) {
 		if err := os.WriteFile(path, e.Bytes, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		for g := range groups(t, tool, path) {
+		for g := range exifGroups(t, tool, path) {
 			t.Errorf("%s variant still carries %s", v, g)
 		}
 		if bytes.Contains(e.Bytes, []byte("secret")) || bytes.Contains(e.Bytes, []byte("Exif")) {
@@ -71,10 +71,10 @@ func TestImageMetadataStripped(t *testing.T) {
 	}
 }
 
-// groups lists the metadata groups of a file that must not survive, as
+// exifGroups lists the metadata groups of a file that must not survive, as
 // `exiftool -j -G -a` names them: EXIF, GPS (also as a composite GPS*
 // tag), XMP, IPTC, ICC_Profile, Photoshop, MakerNotes, and any comment.
-func groups(t *testing.T, tool, path string) map[string]bool {
+func exifGroups(t *testing.T, tool, path string) map[string]bool {
 	t.Helper()
 	out, err := exec.Command(tool, "-j", "-G", "-a", path).Output()
 	if err != nil {

@@ -55,7 +55,7 @@ func TestImageOrientYCbCrOddSize(t *testing.T) {
 }
 
 func TestImageJPEGInfo(t *testing.T) {
-	jpg := jpegOf(t, picture(16, 16, 1), 80)
+	jpg := jpegOf(t, testPicture(16, 16, 1), 80)
 	for o := uint16(1); o <= 8; o++ {
 		if got, prog := jpegInfo(withOrientation(jpg, o)); got != int(o) || prog {
 			t.Errorf("orientation %d: read %d (progressive %v)", o, got, prog)

@@ -17,8 +17,8 @@ func TestPHashNearDuplicates(t *testing.T) {
 	const originals = 5
 	var hashes [originals]uint64
 	for i := range originals {
-		src := picture(480, 360, uint64(100+i))
-		orig := mustProcess(t, jpegOf(t, src, 90), "o.jpg")
+		src := testPicture(480, 360, uint64(100+i))
+		orig := mustProcessImage(t, jpegOf(t, src, 90), "o.jpg")
 		hashes[i] = orig.Hash
 		if orig.Hash&1 != 0 {
 			t.Error("the DC bit is set")
@@ -42,7 +42,7 @@ func TestPHashNearDuplicates(t *testing.T) {
 			"brighter":         pngOf(t, bright),
 		}
 		for name, data := range copies {
-			d := Distance(orig.Hash, mustProcess(t, data, "").Hash)
+			d := Distance(orig.Hash, mustProcessImage(t, data, "").Hash)
 			if d > MatchDistance {
 				t.Errorf("picture %d %s: distance %d > %d", i, name, d, MatchDistance)
 			}
@@ -60,10 +60,10 @@ func TestPHashNearDuplicates(t *testing.T) {
 func TestPHashOrientationInvariant(t *testing.T) {
 	// The hash is of the upright picture: a sideways-stored JPEG with
 	// orientation 6 hashes as the upright one.
-	src := picture(320, 240, 9)
-	upright := mustProcess(t, jpegOf(t, src, 92), "")
+	src := testPicture(320, 240, 9)
+	upright := mustProcessImage(t, jpegOf(t, src, 92), "")
 	stored := orientImage(src, 8).(*image.RGBA) // what the camera stored
-	sideways := mustProcess(t, withOrientation(jpegOf(t, stored, 92), 6), "")
+	sideways := mustProcessImage(t, withOrientation(jpegOf(t, stored, 92), 6), "")
 	if d := Distance(upright.Hash, sideways.Hash); d > 2 {
 		t.Errorf("distance %d between upright and EXIF-turned copies", d)
 	}

@@ -295,9 +295,9 @@ func boxReduce(p plane, f int) plane {
 	return d
 }
 
-// fit returns w×h scaled down to fit in a square of side m, keeping the
+// fitIn returns w×h scaled down to fit in a square of side m, keeping the
 // aspect ratio; never larger than w×h and never smaller than 1×1.
-func fit(w, h, m int) (int, int) {
+func fitIn(w, h, m int) (int, int) {
 	if w <= m && h <= m {
 		return w, h
 	}

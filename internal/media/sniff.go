@@ -27,9 +27,9 @@ func sniff(data []byte) string {
 	return ""
 }
 
-// unsupported explains a refused type, naming what the content looks like
+// unsupportedType explains a refused type, naming what the content looks like
 // when that is known.
-func unsupported(data []byte) *errs.Error {
+func unsupportedType(data []byte) *errs.Error {
 	kind := http.DetectContentType(data)
 	if i := strings.IndexByte(kind, ';'); i >= 0 {
 		kind = kind[:i]
@@ -59,7 +59,7 @@ var formatNames = map[string]string{"jpeg": "JPEG", "png": "PNG", "gif": "GIF", 
 // checkExtension refuses a file whose name's extension promises another
 // format than its content. The name is only compared, never used.
 func checkExtension(name, format string) error {
-	ext := extension(name)
+	ext := fileExtension(name)
 	want, known := extFormats[strings.ToLower(ext)]
 	if !known || want == format {
 		return nil
@@ -68,9 +68,9 @@ func checkExtension(name, format string) error {
 		errs.Clip(ext, 10), formatNames[format])
 }
 
-// extension returns what follows the last dot of the name's last path
+// fileExtension returns what follows the last dot of the name's last path
 // element, or "".
-func extension(name string) string {
+func fileExtension(name string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}

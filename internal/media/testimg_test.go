@@ -16,10 +16,10 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 )
 
-// picture draws a w×h test picture from seed: a gradient between two
+// testPicture draws a w×h test picture from seed: a gradient between two
 // random colours at a random angle, a few random discs and bars, and some
 // grain, so that different seeds give unrelated pictures.
-func picture(w, h int, seed uint64) *image.RGBA {
+func testPicture(w, h int, seed uint64) *image.RGBA {
 	r := rand.New(rand.NewPCG(seed, 7))
 	m := image.NewRGBA(image.Rect(0, 0, w, h))
 	c0 := [3]float64{r.Float64() * 255, r.Float64() * 255, r.Float64() * 255}
@@ -129,7 +129,7 @@ func gifWith(w, h uint16, frames int, comment []byte) []byte {
 	return b.Bytes()
 }
 
-// withAPP1 inserts an EXIF APP1 segment with the given orientation right
+// withOrientation inserts an EXIF APP1 segment with the given orientation right
 // after the SOI of a JPEG.
 func withOrientation(jpg []byte, o uint16) []byte {
 	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08")
@@ -144,22 +144,22 @@ func withOrientation(jpg []byte, o uint16) []byte {
 	return append(out, jpg[2:]...)
 }
 
-// process runs a fresh Processor on data.
-func process(t testing.TB, data []byte, name string) (*Result, error) {
+// processImage runs a fresh Processor on data.
+func processImage(t testing.TB, data []byte, name string) (*Result, error) {
 	t.Helper()
 	return NewProcessor(0).Process(context.Background(), data, name)
 }
 
-func mustProcess(t testing.TB, data []byte, name string) *Result {
+func mustProcessImage(t testing.TB, data []byte, name string) *Result {
 	t.Helper()
-	res, err := process(t, data, name)
+	res, err := processImage(t, data, name)
 	if err != nil {
 		t.Fatalf("Process(%q): %v", name, err)
 	}
 	return res
 }
 
-func wantCode(t *testing.T, err error, code errs.Code) {
+func wantImageCode(t *testing.T, err error, code errs.Code) {
 	t.Helper()
 	if !errs.Is(err, code) {
 		t.Fatalf("error = %v, want code %s", err, code)
@@ -181,14 +181,14 @@ func decodeVariant(t *testing.T, e Encoded) image.Image {
 	return img
 }
 
-// near reports whether c is within tol of want in every channel.
-func near(c color.Color, want color.RGBA, tol int) bool {
+// nearColor reports whether c is within tol of want in every channel.
+func nearColor(c color.Color, want color.RGBA, tol int) bool {
 	r, g, b, _ := c.RGBA()
-	d := func(a uint32, w uint8) bool { return abs(int(a>>8)-int(w)) <= tol }
+	d := func(a uint32, w uint8) bool { return absInt(int(a>>8)-int(w)) <= tol }
 	return d(r, want.R) && d(g, want.G) && d(b, want.B)
 }
 
-func abs(x int) int {
+func absInt(x int) int {
 	if x < 0 {
 		return -x
 	}
