@@ -60,8 +60,9 @@ const JPEGQuality = 82
 // decoded; decoding then waits for the Processor's budget (or ctx).
 // Every variant is re-encoded from pixels, upright, so no metadata of the
 // upload (EXIF, GPS, XMP, IPTC, ICC, comments) nor anything appended to
-// it survives. Every refusal is an *errs.Error with a 4xx code, and so is
-// a decoder's panic on a crafted file.
+// it survives. Every refusal is an *errs.Error with a 4xx code, a
+// decoder's panic on a crafted file included; only giving up the wait for
+// the budget (ctx done) is Unavailable, with a Retry-After.
 func (p *Processor) Process(ctx context.Context, data []byte, filename string) (*Result, error) {
 	if len(data) == 0 {
 		return nil, errs.E(CodeEmptyFile, "The file is empty.")

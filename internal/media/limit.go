@@ -27,9 +27,10 @@ const (
 
 // DefaultBudget is the decoding budget of NewProcessor(0), in pixel
 // weights (see weight): four 12-megapixel JPEGs decode at once and the
-// rest wait. Measured (docs/BENCHMARKS.md, "Media"): with 8 uploads
-// arriving together the process's peak RSS stays far under 512 MiB,
-// and on 2 cores a fifth decode would add memory, not throughput.
+// rest wait. Measured (docs/BENCHMARKS.md, "Media"): with 8 uploads of
+// 12 megapixels at a time the process's peak RSS was 199–228 MiB (target:
+// under 512), against 310–392 MiB with all 8 decoding at once, for the
+// same throughput on 2 cores.
 const DefaultBudget = 48_000_000
 
 // Processor turns uploaded bytes into stored variants. It bounds how much

@@ -96,9 +96,9 @@ func tiffOrientation(t []byte) int {
 // swapsSides reports whether orientation o turns the picture a quarter.
 func swapsSides(o int) bool { return o >= 5 && o <= 8 }
 
-// orientPlane returns p transformed as EXIF orientation o says the stored
-// picture must be turned and flipped to be shown upright. bpp is the bytes
-// a pixel. Orientation 1 returns p itself.
+// orientPlane returns p (of one or four bytes a pixel) turned and flipped
+// as EXIF orientation o says the stored picture must be to be shown
+// upright. Orientation 1 returns p itself.
 func orientPlane(p plane, o int) plane {
 	if o <= 1 || o > 8 {
 		return p
