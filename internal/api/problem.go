@@ -12,6 +12,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
+	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
@@ -125,6 +126,12 @@ var codes = map[errs.Code]codeInfo{
 
 	notify.CodeUnknownNotification: {404, "Unknown notification"},
 	notify.CodeBadLastEventID:      {400, "Invalid Last-Event-ID"},
+
+	media.CodeEmptyFile:         {422, "Empty file"},
+	media.CodeExtensionMismatch: {422, "File name does not match its content"},
+	media.CodeImageTooLarge:     {422, "Picture too large"},
+	media.CodeTooManyFrames:     {422, "Too many frames"},
+	media.CodeCorruptImage:      {422, "Picture cannot be read"},
 
 	idempotency.CodeMismatch:   {422, "Idempotency key reused"},
 	idempotency.CodeInProgress: {409, "Request in progress"},
