@@ -20,6 +20,7 @@ import (
 	"github.com/quanzi/quanzi/internal/demo"
 	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
@@ -42,6 +43,8 @@ type serveConfig struct {
 	nats            string
 	classifier      string
 	classifierHold  float64
+	media           string
+	decodePixels    int64
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,6 +64,8 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.StringVar(&c.nats, "nats", "", "a nats://… URL: carry events (notifications, feed updates) between the quanzi nodes sharing one PostgreSQL through NATS JetStream (needs nats-server -js); empty: within this process only")
 	fs.StringVar(&c.classifier, "classifier", "", "an http(s):// URL of an image classifier: each uploaded picture is POSTed to it and must come back as {\"score\": 0..1}; a post with a picture scored at or above --classifier-hold, or not scored, waits for review. Empty: no classifier")
 	fs.Float64Var(&c.classifierHold, "classifier-hold", screen.DefaultHold, "the classifier score (above 0, at most 1) at or above which a post with the picture is held for review")
+	fs.StringVar(&c.media, "media", "", "where pictures are stored: a folder (default: media/ in the data folder) or s3://ACCESS:SECRET@host:port/bucket?secure=false for S3-compatible storage")
+	fs.Int64Var(&c.decodePixels, "decode-pixels", 0, "pixels of uploaded pictures decoded at once, bounding the memory uploads take (0: the default, about 80 MiB of pixels)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -148,6 +153,16 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	if classifier != nil {
 		log.Info("pictures are scored by a classifier", "url", classifier.URL, "hold", classifier.Hold)
 	}
+	blobs, err := media.OpenBlobs(ctx, c.media, c.data)
+	if err != nil {
+		return err
+	}
+	pictures := media.New(db, blobs, media.NewProcessor(c.decodePixels), posts)
+	pictures.Queues, pictures.Log = mod, log
+	if classifier != nil {
+		pictures.Scorer = classifier
+	}
+	log.Info("pictures are stored", "storage", blobs.String())
 	if c.demo {
 		seeded, err := demo.Seed(ctx, db, accounts, wallets, circles, posts, socials)
 		if err != nil {
@@ -161,7 +176,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
-		Moderation: mod, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens, Classifier: classifier})
+		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens, Classifier: classifier})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)
@@ -177,7 +192,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	hs.RegisterOnShutdown(notes.Shutdown) // open notification streams end, so draining does not wait for them
 	go janitor(ctx, log, accounts, idem, wallets, circles)
 	go creditSweep(ctx, log, accounts)
-	go minuteWorker(ctx, log, flags, posts)
+	go minuteWorker(ctx, log, flags, posts, pictures)
 	// Changes made by other nodes (or by quanzi admin) reach this node's
 	// session cache within a quarter of a second.
 	go accounts.WatchInvalidations(ctx, 250*time.Millisecond, log)
@@ -247,7 +262,7 @@ func creditSweep(ctx context.Context, log *slog.Logger, accounts *account.Servic
 // the tips whose hold has passed their authors' to spend. Several nodes
 // may run it: a flag is paused, and a tip released, once (conditional
 // updates).
-func minuteWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service, posts *post.Service) {
+func minuteWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service, posts *post.Service, pictures *media.Service) {
 	every(ctx, time.Minute, func() {
 		if keys, err := flags.CheckGuards(ctx); err != nil {
 			log.Warn("checking rollout guards", "error", err)
@@ -258,6 +273,11 @@ func minuteWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service,
 			log.Warn("releasing held tips", "error", err)
 		} else if n > 0 {
 			log.Info("released held tips", "count", n)
+		}
+		if n, err := pictures.ExpireUploads(ctx); err != nil {
+			log.Warn("expiring uploads never posted", "error", err)
+		} else if n > 0 {
+			log.Info("expired uploads never posted", "count", n)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/event"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
@@ -36,6 +37,7 @@ type env struct {
 	api      *Server
 	srv      *httptest.Server
 	logs     *syncBuffer
+	media    *media.Service
 }
 
 type syncBuffer struct {
@@ -74,8 +76,14 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
 	screens := screen.New(db, circles)
 	posts.Screener = screens
+	blobs, err := media.OpenBlobs(context.Background(), "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictures := media.New(db, blobs, media.NewProcessor(0), posts)
+	pictures.Queues, pictures.Log = mod, log
 	s := New(Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
-		Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Flags: flags, Social: socials, Notes: notes, Screen: screens})
+		Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Media: pictures, Flags: flags, Social: socials, Notes: notes, Screen: screens})
 	for _, rt := range extra {
 		s.add(rt)
 		s.register(rt)
@@ -83,7 +91,7 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(notes.Shutdown) // before srv.Close: open streams end
-	return &env{t: t, db: db, accounts: accounts, outbox: outbox, api: s, srv: srv, logs: logs}
+	return &env{t: t, db: db, accounts: accounts, outbox: outbox, api: s, srv: srv, logs: logs, media: pictures}
 }
 
 type response struct {

@@ -22,6 +22,7 @@ func (s *Server) addRoutes() {
 	s.statementRoutes()
 	s.circleRoutes()
 	s.postRoutes()
+	s.mediaRoutes()
 	s.flagRoutes()
 	s.socialRoutes()
 	s.notificationRoutes()

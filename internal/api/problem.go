@@ -83,6 +83,8 @@ var codes = map[errs.Code]codeInfo{
 
 	screen.CodeListed: {409, "Already listed"},
 
+	media.CodeTooManyUploads: {429, "Too many uploads waiting"},
+
 	moderation.CodeUnknownReason:   {422, "Unknown reason"},
 	moderation.CodeAlreadyReported: {409, "Already reported"},
 	moderation.CodeOwnContent:      {403, "Own content"},

@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
+	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/post"
@@ -35,6 +36,7 @@ type Deps struct {
 	Circles     *circle.Service
 	Posts       *post.Service
 	Moderation  *moderation.Service
+	Media       *media.Service
 	Social      *social.Service
 	Flags       *rollout.Service
 	Notes       *notify.Service

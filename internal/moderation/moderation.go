@@ -148,3 +148,13 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// InQueue says whether a post or comment waits for a decision: held for
+// review, or reported and not yet decided. The platform's reviewers see
+// such things (pictures blurred) wherever they are.
+func (s *Service) InQueue(ctx context.Context, q store.Querier, kind, id string) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM review_items WHERE kind = $1 AND target_id = $2 AND status = 'pending')
+		+ (SELECT COUNT(*) FROM report_cases WHERE kind = $1 AND target_id = $2 AND status = 'open')`, kind, id).Scan(&n)
+	return n > 0, err
+}

@@ -33,6 +33,8 @@ type Item struct {
 	Author     Person      `json:"author"`
 	Text       string      `json:"text"`
 	Media      int         `json:"media_count"`
+	// A held post's pictures, blurred until the reviewer reveals each.
+	Pictures []Picture `json:"pictures,omitempty"`
 	Reason     string      `json:"reason,omitempty"` // a rejection's reason code
 	Note       string      `json:"note,omitempty"`
 	DecidedBy  *Person     `json:"decided_by,omitempty"`
@@ -41,6 +43,43 @@ type Item struct {
 	AgeSeconds int64       `json:"age_seconds"` // how long it has waited (until decided)
 
 	authorID, circleID string
+}
+
+// Picture is a picture in review: its blurred copy, and the address that
+// reveals it (audited).
+type Picture struct {
+	ID        string `json:"id"`
+	URL       string `json:"url"`
+	RevealURL string `json:"reveal_url"`
+}
+
+// fillPictures adds the pictures of the posts among items.
+func fillPictures(ctx context.Context, q store.Querier, items []Item) error {
+	var posts []any
+	at := map[string]int{}
+	for i, it := range items {
+		if it.Kind == "post" && it.Media > 0 {
+			posts = append(posts, it.TargetID)
+			at[it.TargetID] = i
+		}
+	}
+	if len(posts) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT post_id, id FROM media WHERE post_id IN (`+store.List(len(posts), 1)+`) ORDER BY post_id, position`, posts...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, id string
+		if err := rows.Scan(&pid, &id); err != nil {
+			return err
+		}
+		it := &items[at[pid]]
+		it.Pictures = append(it.Pictures, Picture{ID: id, URL: post.PictureURL(id, "blurred"), RevealURL: post.PictureURL(id, "") + "?reveal=1"})
+	}
+	return rows.Err()
 }
 
 // Queue is a page of a review queue, oldest first, with its size.
@@ -153,7 +192,7 @@ func (s *Service) Queue(ctx context.Context, a circle.Actor, circleRef string, p
 		if out.Items == nil {
 			out.Items = []Item{}
 		}
-		return nil
+		return fillPictures(ctx, q, out.Items)
 	})
 	return out, err
 }

@@ -103,12 +103,24 @@ type Author = account.Person
 // CircleRef names the circle a post is in.
 type CircleRef = circle.Ref
 
-// Media is a picture in a post.
+// Media is a picture in a post. Its URLs answer only those who may read
+// the post; a held post's moderators get a blurred copy until they reveal
+// it (add reveal=1).
 type Media struct {
-	ID     string `json:"id"`
-	URL    string `json:"url"`
-	Width  int    `json:"width"`
-	Height int    `json:"height"`
+	ID       string `json:"id"`
+	URL      string `json:"url"`
+	ThumbURL string `json:"thumb_url"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+}
+
+// PictureURL is where a picture is served: variant "" is its display
+// size, "thumb" and "blurred" the others.
+func PictureURL(id, variant string) string {
+	if variant == "" {
+		return "/api/v1/media/" + id
+	}
+	return "/api/v1/media/" + id + "/" + variant
 }
 
 // Post is a post as a reader sees it.
@@ -257,6 +269,22 @@ func (s *Service) open(ctx context.Context, q store.Querier, a circle.Actor, id 
 		return nil, notFound(id)
 	}
 	return pl, nil
+}
+
+// Sight is how a reader who may read a post sees it.
+type Sight struct {
+	Status string // published, held or rejected: the last two only for its author and its moderators
+	Author bool   // the reader wrote it
+}
+
+// Sees says how the actor sees a post — and "not found", as everywhere,
+// when they may not read it. Its pictures follow it.
+func (s *Service) Sees(ctx context.Context, q store.Querier, a circle.Actor, id string) (Sight, error) {
+	pl, err := s.open(ctx, q, a, id)
+	if err != nil {
+		return Sight{}, err
+	}
+	return Sight{Status: pl.Status, Author: pl.isAuthor()}, nil
 }
 
 // mayReadMoment says whether the actor may read a moment.
@@ -438,7 +466,7 @@ func (s *Service) fill(ctx context.Context, q store.Querier, a circle.Actor, ps 
 				rows.Close()
 				return err
 			}
-			m.URL = "/api/v1/media/" + m.ID
+			m.URL, m.ThumbURL = PictureURL(m.ID, ""), PictureURL(m.ID, "thumb")
 			ps[at[pid]].Media = append(ps[at[pid]].Media, m)
 		}
 		rows.Close()
