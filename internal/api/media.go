@@ -13,6 +13,9 @@ import (
 	"github.com/quanzi/quanzi/internal/media"
 )
 
+// uploadTimeout is how long an upload's body may take to arrive.
+const uploadTimeout = 10 * time.Minute
+
 func (s *Server) mediaRoutes() {
 	if s.Media == nil {
 		return
@@ -52,6 +55,9 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) error {
 	if mt != "multipart/form-data" {
 		return errs.E(errs.UnsupportedType, "Send the picture as multipart/form-data, in a part named file.")
 	}
+	// A phone on a slow link may take minutes over 20 MiB: more than the
+	// server's read timeout for other requests.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
 	// Room for the part headers and boundaries around a file at the limit.
 	r.Body = http.MaxBytesReader(w, r.Body, media.MaxBytes+64<<10)
 	mr, err := r.MultipartReader()
