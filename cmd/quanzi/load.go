@@ -36,6 +36,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return runLoadFeeds(ctx, args[1:], stdout, stderr)
 	case "notify":
 		return runLoadNotify(ctx, args[1:], stdout, stderr)
+	case "uploads":
+		return runLoadUploads(ctx, args[1:], stdout, stderr)
 	}
 	help := scenario == "-h" || scenario == "--help" || scenario == "help"
 	w := stderr
@@ -50,13 +52,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
   seed        fill a database with users, circles and posts (100,000 users, 1,000,000 posts by default)
   feeds       read circle and home feeds over HTTP from a database load seed filled
   notify      hold notification streams open and measure how fast notifications reach them
+  uploads     upload pictures from a folder over HTTP and measure uploads/s
 
 quanzi load <scenario> --help lists a scenario's flags.
 `)
 	if help {
 		return nil
 	}
-	return fmt.Errorf("%w: quanzi load needs a scenario: transfers, tips, search, seed, feeds or notify", errUsage)
+	return fmt.Errorf("%w: quanzi load needs a scenario: transfers, tips, search, seed, feeds, notify or uploads", errUsage)
 }
 
 func runLoadTransfers(ctx context.Context, args []string, stdout, stderr io.Writer) error {
