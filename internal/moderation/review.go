@@ -33,8 +33,6 @@ type Item struct {
 	Author     Person      `json:"author"`
 	Text       string      `json:"text"`
 	Media      int         `json:"media_count"`
-	// A held post's pictures, blurred until the reviewer reveals each.
-	Pictures []Picture `json:"pictures,omitempty"`
 	Reason     string      `json:"reason,omitempty"` // a rejection's reason code
 	Note       string      `json:"note,omitempty"`
 	DecidedBy  *Person     `json:"decided_by,omitempty"`
