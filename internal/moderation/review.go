@@ -40,6 +40,9 @@ type Item struct {
 	CreatedAt  time.Time   `json:"created_at"`
 	AgeSeconds int64       `json:"age_seconds"` // how long it has waited (until decided)
 
+	// A held post's pictures, blurred until the reviewer reveals each.
+	Pictures []Picture `json:"pictures,omitempty"`
+
 	authorID, circleID string
 }
 
