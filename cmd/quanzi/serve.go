@@ -176,7 +176,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
-		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens, Classifier: classifier})
+		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens})
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)

@@ -48,10 +48,6 @@ type Deps struct {
 	// Screen keeps the word lists and the picture block list; nil: no
 	// screening routes.
 	Screen *screen.Service
-	// Classifier, if set, scores each uploaded picture (the upload stores
-	// the score in media.score, which screening reads when the picture is
-	// posted); nil when none is configured.
-	Classifier *screen.Classifier
 }
 
 // Server is the HTTP API.
