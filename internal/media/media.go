@@ -220,16 +220,16 @@ type Picture struct {
 	Blurred bool // the blurred copy was given instead of the picture
 }
 
-// picture is what a media row says.
-type picture struct {
+// record is what a media row says.
+type record struct {
 	ownerID  string
 	postID   *string
 	name     string
 	variants map[Variant]variant
 }
 
-func (s *Service) load(ctx context.Context, q store.Querier, id string) (picture, error) {
-	var p picture
+func (s *Service) load(ctx context.Context, q store.Querier, id string) (record, error) {
+	var p record
 	var vj string
 	err := q.QueryRow(ctx, `SELECT owner_id, post_id, name, variants FROM media WHERE id = $1`, id).Scan(&p.ownerID, &p.postID, &p.name, &vj)
 	if err == store.ErrNoRows {
@@ -252,7 +252,7 @@ func (s *Service) Open(ctx context.Context, a circle.Actor, id string, v Variant
 	if !validID(id) || (v != Display && v != Thumb && v != Blurred) {
 		return Picture{}, notFound(id)
 	}
-	var p picture
+	var p record
 	blur := false
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
 		var err error
@@ -346,7 +346,7 @@ func (s *Service) Delete(ctx context.Context, a circle.Actor, id string) error {
 	if !validID(id) {
 		return notFound(id)
 	}
-	var p picture
+	var p record
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		if p, err = s.load(ctx, tx, id); err != nil {
@@ -383,7 +383,7 @@ func (s *Service) dropBlobs(ctx context.Context, id string, vs map[Variant]varia
 func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		var gone []picture
+		var gone []record
 		var ids []string
 		var deleted []bool
 		err := s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -400,7 +400,7 @@ func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 				if err := rows.Scan(&id, &vj); err != nil {
 					return err
 				}
-				var p picture
+				var p record
 				if err := json.Unmarshal([]byte(vj), &p.variants); err != nil {
 					return errs.Wrap(err, "reading the variants of picture %s", id)
 				}
