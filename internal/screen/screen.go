@@ -11,17 +11,18 @@ package screen
 import (
 	"context"
 	"fmt"
-	"math/bits"
 	"sort"
 
 	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
 // HashDistance is the most bits a picture's perceptual hash may differ
-// from a listed one and still count as the same picture.
-const HashDistance = 10
+// from a listed one and still count as the same picture: the threshold
+// measured for the media pipeline's hash (docs/BENCHMARKS.md).
+const HashDistance = media.MatchDistance
 
 // Service screens content and keeps the lists.
 type Service struct {
@@ -170,12 +171,9 @@ func hashes(ctx context.Context, q store.Querier) ([]uint64, error) {
 func nearest(h uint64, listed []uint64) (int, bool) {
 	best, ok := 65, false
 	for _, l := range listed {
-		if d := Distance(h, l); d < best {
+		if d := media.Distance(h, l); d < best {
 			best, ok = d, true
 		}
 	}
 	return best, ok
 }
-
-// Distance is the number of bits in which two perceptual hashes differ.
-func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
