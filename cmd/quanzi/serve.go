@@ -65,7 +65,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.StringVar(&c.classifier, "classifier", "", "an http(s):// URL of an image classifier: each uploaded picture is POSTed to it and must come back as {\"score\": 0..1}; a post with a picture scored at or above --classifier-hold, or not scored, waits for review. Empty: no classifier")
 	fs.Float64Var(&c.classifierHold, "classifier-hold", screen.DefaultHold, "the classifier score (above 0, at most 1) at or above which a post with the picture is held for review")
 	fs.StringVar(&c.media, "media", "", "where pictures are stored: a folder (default: media/ in the data folder) or s3://ACCESS:SECRET@host:port/bucket?secure=false for S3-compatible storage")
-	fs.Int64Var(&c.decodePixels, "decode-pixels", 0, "pixels of uploaded pictures decoded at once, bounding the memory uploads take (0: the default, about 80 MiB of pixels)")
+	fs.Int64Var(&c.decodePixels, "decode-pixels", 0, "pixels of uploaded pictures decoded at once, bounding the memory uploads take (0: 48 million, four 12-megapixel photos at a time; a larger picture waits for the whole budget)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -259,9 +259,9 @@ func creditSweep(ctx context.Context, log *slog.Logger, accounts *account.Servic
 
 // minuteWorker, each minute, reads every guarded flag's safety measure
 // and pauses the releases whose measure crossed its threshold, and makes
-// the tips whose hold has passed their authors' to spend. Several nodes
-// may run it: a flag is paused, and a tip released, once (conditional
-// updates).
+// the tips whose hold has passed their authors' to spend, and deletes
+// uploads never put in a post. Several nodes may run it: a flag is
+// paused, a tip released and an upload deleted once (conditional updates).
 func minuteWorker(ctx context.Context, log *slog.Logger, flags *rollout.Service, posts *post.Service, pictures *media.Service) {
 	every(ctx, time.Minute, func() {
 		if keys, err := flags.CheckGuards(ctx); err != nil {
