@@ -349,8 +349,13 @@ func (st stats) print(w io.Writer, noun, failedWord string) {
 	for _, v := range st.errors {
 		failed += v
 	}
-	fmt.Fprintf(w, "%s: %d in %s = %.0f/s, %d %s\n", noun, len(st.latencies), st.elapsed.Round(time.Millisecond),
-		float64(len(st.latencies))/st.elapsed.Seconds(), failed, failedWord)
+	rate := float64(len(st.latencies)) / st.elapsed.Seconds()
+	digits := 0
+	if rate < 100 {
+		digits = 2 // slow work, such as uploads of big pictures
+	}
+	fmt.Fprintf(w, "%s: %d in %s = %.*f/s, %d %s\n", noun, len(st.latencies), st.elapsed.Round(time.Millisecond),
+		digits, rate, failed, failedWord)
 	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Microsecond) }
 	fmt.Fprintf(w, "latency: p50 %s  p95 %s  p99 %s  max %s\n", r(st.pct(0.50)), r(st.pct(0.95)), r(st.pct(0.99)), r(st.pct(1)))
 	keys := make([]string, 0, len(st.errors))
