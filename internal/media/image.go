@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	"golang.org/x/image/webp"
 
@@ -151,35 +152,32 @@ func corruptError(format string, err error) *errs.Error {
 	}
 }
 
+// codecs are the decoders of the formats accepted, by sniffed name.
+var codecs = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error) // of a GIF, its first frame
+}{
+	"jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"png":  {png.DecodeConfig, png.Decode},
+	"gif":  {gif.DecodeConfig, gif.Decode},
+	"webp": {webp.DecodeConfig, webp.Decode},
+}
+
 func decodeConfig(format string, data []byte) (image.Config, error) {
-	r := bytes.NewReader(data)
-	switch format {
-	case "jpeg":
-		return jpeg.DecodeConfig(r)
-	case "png":
-		return png.DecodeConfig(r)
-	case "gif":
-		return gif.DecodeConfig(r)
-	case "webp":
-		return webp.DecodeConfig(r)
+	c, ok := codecs[format]
+	if !ok {
+		return image.Config{}, fmt.Errorf("unknown format %q", format)
 	}
-	return image.Config{}, fmt.Errorf("unknown format %q", format)
+	return c.config(bytes.NewReader(data))
 }
 
 // decodePixels decodes the picture; of a GIF, its first frame.
 func decodePixels(format string, data []byte) (image.Image, error) {
-	r := bytes.NewReader(data)
-	switch format {
-	case "jpeg":
-		return jpeg.Decode(r)
-	case "png":
-		return png.Decode(r)
-	case "gif":
-		return gif.Decode(r)
-	case "webp":
-		return webp.Decode(r)
+	c, ok := codecs[format]
+	if !ok {
+		return nil, fmt.Errorf("unknown format %q", format)
 	}
-	return nil, fmt.Errorf("unknown format %q", format)
+	return c.decode(bytes.NewReader(data))
 }
 
 // variants makes the display, thumbnail and blurred renditions and the
