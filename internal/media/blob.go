@@ -28,8 +28,9 @@ type Blobs interface {
 	// Put stores data under key, replacing what was there. When it
 	// returns nil the data survives a crash of this process or machine.
 	Put(ctx context.Context, key string, data []byte, contentType string) error
-	// Open returns the blob and its size in bytes, or ErrNoBlob.
-	Open(ctx context.Context, key string) (io.ReadCloser, int64, error)
+	// Open returns the blob, seekable (so HTTP ranges and revalidation
+	// work), and its size in bytes, or ErrNoBlob.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error)
 	// Delete removes the blob; a key that holds nothing is not an error.
 	Delete(ctx context.Context, key string) error
 	// String names the storage for logs ("disk /path", "s3 host/bucket"),

@@ -129,7 +129,7 @@ func syncDir(dir string) error {
 }
 
 // Open returns the blob's *os.File.
-func (d *diskBlobs) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+func (d *diskBlobs) Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error) {
 	if err := checkKey(key); err != nil {
 		return nil, 0, err
 	}

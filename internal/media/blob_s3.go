@@ -131,7 +131,7 @@ func (s *s3Blobs) Put(ctx context.Context, key string, data []byte, contentType 
 
 // Open returns the object as it streams from the server; Stat makes the
 // request, so a missing key is known before Open returns.
-func (s *s3Blobs) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+func (s *s3Blobs) Open(ctx context.Context, key string) (io.ReadSeekCloser, int64, error) {
 	if err := checkKey(key); err != nil {
 		return nil, 0, err
 	}

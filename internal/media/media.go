@@ -212,8 +212,7 @@ func (s *Service) discard(keys []string) {
 
 // Picture is a variant being given out.
 type Picture struct {
-	io.ReadCloser
-	Size    int64
+	io.ReadSeekCloser
 	Mime    string
 	Name    string // a safe file name for Content-Disposition
 	ETag    string
@@ -288,7 +287,7 @@ func (s *Service) Open(ctx context.Context, a circle.Actor, id string, v Variant
 	if !ok {
 		return Picture{}, notFound(id)
 	}
-	rc, size, err := s.blobs.Open(ctx, key(id, v))
+	rc, _, err := s.blobs.Open(ctx, key(id, v))
 	if errors.Is(err, ErrNoBlob) {
 		s.Log.Error("a picture's blob is missing from storage", "id", id, "variant", v, "storage", s.blobs.String())
 		return Picture{}, notFound(id)
@@ -300,7 +299,7 @@ func (s *Service) Open(ctx context.Context, a circle.Actor, id string, v Variant
 	if name == "" {
 		name = "image"
 	}
-	return Picture{ReadCloser: rc, Size: size, Mime: meta.Mime, Name: withExt(name, meta.Mime),
+	return Picture{ReadSeekCloser: rc, Mime: meta.Mime, Name: withExt(name, meta.Mime),
 		ETag: `"` + id + "-" + string(v) + `"`, Blurred: v == Blurred}, nil
 }
 
