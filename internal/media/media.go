@@ -175,7 +175,7 @@ func (s *Service) Upload(ctx context.Context, a circle.Actor, data []byte, name 
 	for v, enc := range res.Variants {
 		k := key(id, v)
 		if err := s.blobs.Put(ctx, k, enc.Bytes, enc.Mime); err != nil {
-			s.discard(stored)
+			s.deleteBlobs(context.WithoutCancel(ctx), stored)
 			return Upload{}, errs.Wrap(err, "storing a picture")
 		}
 		stored = append(stored, k)
@@ -195,17 +195,18 @@ func (s *Service) Upload(ctx context.Context, a circle.Actor, data []byte, name 
 		return err
 	})
 	if err != nil {
-		s.discard(stored)
+		s.deleteBlobs(context.WithoutCancel(ctx), stored)
 		return Upload{}, err
 	}
 	return up, nil
 }
 
-// discard deletes stored blobs of an upload that did not complete.
-func (s *Service) discard(keys []string) {
+// deleteBlobs deletes blobs, logging (not returning) failures: a blob
+// left behind is unreachable without its row.
+func (s *Service) deleteBlobs(ctx context.Context, keys []string) {
 	for _, k := range keys {
-		if err := s.blobs.Delete(context.WithoutCancel(context.Background()), k); err != nil {
-			s.Log.Warn("deleting a blob of a failed upload", "key", k, "error", err)
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			s.Log.Warn("deleting a picture's blob", "key", k, "error", err)
 		}
 	}
 }
@@ -368,11 +369,11 @@ func (s *Service) Delete(ctx context.Context, a circle.Actor, id string) error {
 }
 
 func (s *Service) dropBlobs(ctx context.Context, id string, vs map[Variant]variant) {
+	keys := make([]string, 0, len(vs))
 	for v := range vs {
-		if err := s.blobs.Delete(ctx, key(id, v)); err != nil {
-			s.Log.Warn("deleting a picture's blob", "id", id, "variant", v, "error", err)
-		}
+		keys = append(keys, key(id, v))
 	}
+	s.deleteBlobs(ctx, keys)
 }
 
 // ExpireUploads deletes uploads never attached to a post within Expiry, a
