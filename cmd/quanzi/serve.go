@@ -29,6 +29,7 @@ import (
 	"github.com/quanzi/quanzi/internal/social"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
+	"github.com/quanzi/quanzi/internal/web"
 )
 
 type serveConfig struct {
@@ -175,8 +176,11 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
+	app := web.New(web.Deps{DB: db, Accounts: accounts, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
+		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Screen: screens, Status: api.Status})
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
-		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens})
+		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens, Web: app})
+	app.ClientAddr = srv.ClientAddr
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", c.addr, err)

@@ -18,6 +18,14 @@ import (
 // keeps only its SHA-256, so a copy of the database does not let anyone in.
 const tokenPrefix = "qz_"
 
+// The web app keeps the session token in a cookie: CookieName (the
+// __Host- prefix binds it to the exact origin, HTTPS only) or, for a server
+// reached over plain HTTP on a loopback address, CookieNameLoopback.
+const (
+	CookieName         = "__Host-qz"
+	CookieNameLoopback = "qz"
+)
+
 // touchEvery is how stale last_seen_at may get before a request refreshes
 // it: refreshing on every request would turn every read into a write.
 const touchEvery = time.Minute

@@ -94,7 +94,7 @@ func (s *Server) released(key string, h handlerFunc) handlerFunc {
 // actor is the caller of a route that anyone may call: signed in if the
 // request carries a token (a bad one is refused), anonymous if not.
 func (s *Server) actor(r *http.Request) (circle.Actor, error) {
-	if r.Header.Get("Authorization") == "" {
+	if r.Header.Get("Authorization") == "" && webToken(r) == "" {
 		return circle.Actor{Anonymous: true}, nil
 	}
 	sess, err := s.session(r)

@@ -142,6 +142,10 @@ func (r *recorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (for streaming).
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// ClientAddr is the address login throttling counts for r (see
+// clientAddr), for the web app's sign-in form.
+func (s *Server) ClientAddr(r *http.Request) string { return s.clientAddr(r) }
+
 // clientAddr is the address that login throttling counts: the peer, or the
 // first address in X-Forwarded-For that is not a trusted proxy. IPv6
 // addresses are reduced to their /64, which one household or device holds.

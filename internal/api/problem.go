@@ -149,6 +149,10 @@ var codes = map[errs.Code]codeInfo{
 
 const errMethodNotAllowed errs.Code = "method_not_allowed"
 
+// Status is the HTTP status that answers an error with code, for the web
+// app's pages, which show the same errors.
+func Status(code errs.Code) int { return infoOf(code).Status }
+
 func infoOf(code errs.Code) codeInfo {
 	if c, ok := codes[code]; ok {
 		return c

@@ -48,6 +48,9 @@ type Deps struct {
 	// Screen keeps the word lists and the picture block list; nil: no
 	// screening routes.
 	Screen *screen.Service
+	// Web serves every path outside /api/ and the operations endpoints
+	// (the web app), inside the same middleware; nil: those paths are 404.
+	Web http.Handler
 }
 
 // Server is the HTTP API.
@@ -145,7 +148,17 @@ func (s *Server) Handler() http.Handler {
 // rather than ServeMux's plain text: fallbackWriter turns the mux's own
 // 404 and 405 answers into problems, so each request is routed once.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if s.Web != nil && !apiPath(r.URL.Path) {
+		s.Web.ServeHTTP(w, r)
+		return
+	}
 	s.mux.ServeHTTP(&fallbackWriter{ResponseWriter: w, r: r}, r)
+}
+
+// apiPath says whether a path belongs to the API (and the operations
+// endpoints) rather than to the web app.
+func apiPath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" || p == "/metrics"
 }
 
 type fallbackWriter struct {
@@ -222,6 +235,8 @@ func (s *Server) session(r *http.Request) (account.Session, error) {
 	auth := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(auth, " ")
 	switch {
+	case auth == "" && webToken(r) != "":
+		holder.sess, holder.err = s.Accounts.Authenticate(r.Context(), webToken(r))
 	case auth == "":
 		holder.err = errs.E(errs.Unauthenticated, "Sign in first: send the header Authorization: Bearer <token> from POST /api/v1/sessions.")
 	case !ok || !strings.EqualFold(scheme, "Bearer"):
@@ -230,6 +245,24 @@ func (s *Server) session(r *http.Request) (account.Session, error) {
 		holder.sess, holder.err = s.Accounts.Authenticate(r.Context(), strings.TrimSpace(token))
 	}
 	return holder.sess, holder.err
+}
+
+// webToken is the web app's session cookie, which the API accepts on
+// requests that change nothing — the pictures in a page and its stream of
+// notifications — so a page needs no token of its own. A request that
+// changes something must carry a bearer token: a cookie arrives with
+// requests other sites make, a header does not (the web app's own forms
+// carry CSRF tokens instead).
+func webToken(r *http.Request) string {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return ""
+	}
+	for _, name := range []string{account.CookieName, account.CookieNameLoopback} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
 }
 
 // user returns the signed-in caller of a route that requires one.
