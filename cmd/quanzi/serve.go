@@ -176,7 +176,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		}
 	}
 
-	app := web.New(web.Deps{DB: db, Accounts: accounts, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
+	app := web.New(web.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
 		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Screen: screens, Status: api.Status})
 	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Social: socials,
 		Moderation: mod, Media: pictures, Notes: notes, Flags: flags, Logger: log, Version: version, TrustedProxies: proxies, Screen: screens, Web: app})

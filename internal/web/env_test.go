@@ -66,10 +66,11 @@ func newEnv(t testing.TB) *env {
 	}
 	pictures := media.New(db, blobs, media.NewProcessor(0), posts)
 	pictures.Queues, pictures.Log = mod, log
-	d := Deps{DB: db, Accounts: accounts, Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Media: pictures,
+	idem := idempotency.New(db)
+	d := Deps{DB: db, Accounts: accounts, Idempotency: idem, Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Media: pictures,
 		Social: socials, Flags: flags, Notes: notes, Screen: screens, Logger: log, Status: api.Status}
 	app := New(d)
-	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idempotency.New(db), Logger: log, Version: "test",
+	srv := api.New(api.Deps{DB: db, Accounts: accounts, Idempotency: idem, Logger: log, Version: "test",
 		Wallet: wallets, Circles: circles, Posts: posts, Moderation: mod, Media: pictures, Flags: flags, Social: socials, Notes: notes,
 		Screen: screens, Web: app})
 	app.ClientAddr = srv.ClientAddr

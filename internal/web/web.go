@@ -21,6 +21,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/notify"
@@ -34,18 +35,19 @@ import (
 
 // Deps are the capabilities the pages call.
 type Deps struct {
-	DB         *store.DB
-	Accounts   *account.Service
-	Wallet     *wallet.Service
-	Circles    *circle.Service
-	Posts      *post.Service
-	Moderation *moderation.Service
-	Media      *media.Service
-	Social     *social.Service
-	Flags      *rollout.Service
-	Notes      *notify.Service
-	Screen     *screen.Service
-	Logger     *slog.Logger
+	DB          *store.DB
+	Accounts    *account.Service
+	Idempotency *idempotency.Store
+	Wallet      *wallet.Service
+	Circles     *circle.Service
+	Posts       *post.Service
+	Moderation  *moderation.Service
+	Media       *media.Service
+	Social      *social.Service
+	Flags       *rollout.Service
+	Notes       *notify.Service
+	Screen      *screen.Service
+	Logger      *slog.Logger
 	// Status is the HTTP status for an error code (the API's table).
 	Status func(errs.Code) int
 	// ClientAddr is the address sign-in throttling counts for a request
