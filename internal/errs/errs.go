@@ -39,6 +39,11 @@ const (
 type Error struct {
 	Code    Code
 	Message string // one sentence for a person; never contains secrets
+	// Translations holds the message in other languages, by language tag
+	// ("zh"), for callers that show it to people who read those. It is
+	// never serialized by itself: the api package builds its problem
+	// document from chosen fields, and the web app picks one with In.
+	Translations map[string]string
 	// Field names the request field at fault, for Invalid and its kin.
 	Field string
 	// RetryAfter, when positive, tells the client when to try again.
@@ -57,6 +62,15 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// In returns the message in lang, such as "zh", or the English Message
+// when there is no translation into it.
+func (e *Error) In(lang string) string {
+	if t := e.Translations[lang]; t != "" {
+		return t
+	}
+	return e.Message
+}
 
 // E returns an error with code and a formatted message.
 func E(code Code, format string, args ...any) *Error {
