@@ -15,18 +15,20 @@ const (
 	Invite  Action = "invite"
 )
 
-// actionWords holds, per action, the verb phrase and whether the phrase
-// already says where ("seeing this circle") or needs "here" after it.
+// actionWords holds, per action, the verb phrase, whether the phrase
+// already says where ("seeing this circle") or needs "here" after it, and
+// the subject of a Chinese denial sentence, which says where on its own.
 var actionWords = map[Action]struct {
 	verb      string
 	placeless bool
+	subjectZH string
 }{
-	Join:    {"joining", false},
-	View:    {"seeing this circle", true},
-	Post:    {"posting", false},
-	Comment: {"commenting", false},
-	Tip:     {"tipping", false},
-	Invite:  {"inviting people", false},
+	Join:    {"joining", false, "加入这个圈子"},
+	View:    {"seeing this circle", true, "查看这个圈子"},
+	Post:    {"posting", false, "在这里发帖"},
+	Comment: {"commenting", false, "在这里评论"},
+	Tip:     {"tipping", false, "在这里打赏"},
+	Invite:  {"inviting people", false, "在这里邀请他人"},
 }
 
 // Actions returns every action, in the order a settings page lists them.
@@ -57,4 +59,13 @@ func (a Action) subject() string {
 		verb += " here"
 	}
 	return strings.ToUpper(verb[:1]) + verb[1:]
+}
+
+// subjectZH returns the start of a Chinese denial sentence, such as
+// 在这里评论 ("commenting here").
+func (a Action) subjectZH() string {
+	if w, ok := actionWords[a]; ok {
+		return w.subjectZH
+	}
+	return "在这里这样做"
 }

@@ -181,17 +181,21 @@ func constList(e celast.Expr) ([]ref.Val, bool) {
 
 // subject says how to name what a path holds.
 type subject struct {
-	noun    string // "a credit score", "membership"
-	unit    string // appended to numbers: " days"
+	noun    phrase // "a credit score" (信用分), "membership" (入圈时长)
+	unit    phrase // appended to numbers: " days" (天)
 	owner   string // user, member or circle
-	missing string // what the user lacks when the value is absent
+	missing phrase // what the user lacks when the value is absent
 }
 
 // subjectOf names the thing at path, if the path is one we know.
 func subjectOf(path []string) (subject, bool) {
 	if len(path) == 3 && path[0] == "user" && path[1] == "verified" {
-		n := "verified " + attributeName(path[2])
-		return subject{noun: "a " + n, owner: "user", missing: "you have no " + n}, true
+		n := verifiedName(path[2])
+		return subject{
+			noun:    phrase{"a " + n.en, n.zh},
+			owner:   "user",
+			missing: phrase{"you have no " + n.en, "你没有" + n.zh},
+		}, true
 	}
 	if len(path) != 2 {
 		return subject{}, false
@@ -199,29 +203,36 @@ func subjectOf(path []string) (subject, bool) {
 	s := subject{owner: path[0]}
 	switch path[0] + "." + path[1] {
 	case "user.id":
-		s.noun = "an account id"
+		s.noun = phrase{"an account id", "账号编号"}
 	case "user.handle":
-		s.noun = "a handle"
+		s.noun = phrase{"a handle", "用户名"}
 	case "user.credit_score":
-		s.noun = "a credit score"
+		s.noun = phrase{"a credit score", "信用分"}
 	case "user.account_age_days":
-		s.noun, s.unit = "an account age", " days"
+		s.noun, s.unit = phrase{"an account age", "注册时长"}, phrase{" days", "天"}
 	case "user.age_years":
-		s.noun, s.missing = "an age", "you have no verified birth year"
+		s.noun, s.unit = phrase{"an age", "年龄"}, phrase{"", "岁"}
+		s.missing = phrase{"you have no verified birth year", "你没有认证出生年份"}
 	case "member.role":
-		s.noun = "a role in this circle"
+		s.noun = phrase{"a role in this circle", "圈内角色"}
 	case "member.tenure_days":
-		s.noun, s.unit = "membership", " days"
+		s.noun, s.unit = phrase{"membership", "入圈时长"}, phrase{" days", "天"}
 	case "circle.id":
-		s.noun = "a circle id"
+		s.noun = phrase{"a circle id", "圈子编号"}
 	case "circle.category":
-		s.noun = "a circle category"
+		s.noun = phrase{"a circle category", "圈子分类"}
 	case "circle.visibility":
-		s.noun = "a circle visibility"
+		s.noun = phrase{"a circle visibility", "圈子可见性"}
 	default:
 		return subject{}, false
 	}
 	return s, true
+}
+
+// verifiedName names a verified attribute with the word "verified":
+// "verified student status", 认证学生身份.
+func verifiedName(key string) phrase {
+	return phrase{"verified " + attributeName(key), "认证" + attributeNameZH(key)}
 }
 
 // attributeName names a verified attribute: "student" is "student status",
@@ -236,14 +247,16 @@ func attributeName(key string) string {
 	return strings.ReplaceAll(key, "_", " ")
 }
 
-// relation words, to follow the subject: "a credit score of at least 750".
-var relationWords = map[string]string{
-	opEq: "of", opNe: "other than", opLt: "of less than", opLe: "of at most",
-	opGt: "of more than", opGe: "of at least", opIn: "of", opNotIn: "other than",
+// relation words, to follow the subject: "a credit score of at least 750",
+// 信用分至少 750.
+var relationWords = map[string]phrase{
+	opEq: {"of", "为"}, opNe: {"other than", "不是"}, opLt: {"of less than", "低于"},
+	opLe: {"of at most", "不超过"}, opGt: {"of more than", "超过"}, opGe: {"of at least", "至少"},
+	opIn: {"of", "为"}, opNotIn: {"other than", "不是"},
 }
 
-// need says what the clause requires, to follow the word "needs".
-func (c clause) need() (string, bool) {
+// need says what the clause requires, to follow the word "needs" (需要).
+func (c clause) need() (phrase, bool) {
 	if c.at("user.roles") {
 		return c.roleNeed()
 	}
@@ -254,23 +267,27 @@ func (c clause) need() (string, bool) {
 		if c.at("user.verified") {
 			key, ok := c.values[0].(types.String)
 			if !ok {
-				return "", false
+				return phrase{}, false
 			}
 			return clause{path: append(c.path[:2:2], string(key)), op: presenceOp(c.op)}.presenceNeed()
 		}
-		return "", false
+		return phrase{}, false
 	}
 	s, ok := subjectOf(c.path)
 	if !ok {
-		return "", false
+		return phrase{}, false
 	}
-	if b, ok := c.flag(); ok && b && strings.HasPrefix(s.noun, "a verified ") {
-		return strings.TrimPrefix(s.noun, "a "), true // "verified student status"
+	if b, ok := c.flag(); ok && b && strings.HasPrefix(s.noun.en, "a verified ") {
+		return phrase{strings.TrimPrefix(s.noun.en, "a "), s.noun.zh}, true // "verified student status"
 	}
 	if c.at("member.role") && (c.op == opEq || c.op == opIn) {
-		return "the " + valueList(c.values, "or") + " role in this circle", true
+		return phrase{
+			"the " + valueList(c.values, "or") + " role in this circle",
+			"圈内的" + c.valueListZH("", "或") + "角色",
+		}, true
 	}
-	return s.noun + " " + relationWords[c.op] + " " + c.valueWords(s.unit), true
+	v, rel := c.valueWords(s.unit), relationWords[c.op]
+	return phrase{s.noun.en + " " + rel.en + " " + v.en, zh(s.noun.zh, rel.zh, v.zh)}, true
 }
 
 // flag reports whether c asks a path to be true (or false) and which.
@@ -294,60 +311,76 @@ func presenceOp(op string) string {
 }
 
 // roleNeed says which platform role the clause wants.
-func (c clause) roleNeed() (string, bool) {
-	switch c.op {
-	case opContains:
-		return "the " + valueWords(c.values[0]) + " role", true
-	case opNotContains:
-		return "an account without the " + valueWords(c.values[0]) + " role", true
+func (c clause) roleNeed() (phrase, bool) {
+	if c.op != opContains && c.op != opNotContains {
+		return phrase{}, false
 	}
-	return "", false
+	role := phrase{valueWords(c.values[0]), c.valueZH(c.values[0], "")}
+	if c.op == opContains {
+		return phrase{"the " + role.en + " role", role.zh + "角色"}, true
+	}
+	return phrase{"an account without the " + role.en + " role", "没有" + role.zh + "角色的账号"}, true
 }
 
 // presenceNeed words has() tests.
-func (c clause) presenceNeed() (string, bool) {
-	if len(c.path) == 3 && c.path[0] == "user" && c.path[1] == "verified" {
-		n := "verified " + attributeName(c.path[2])
-		if c.op == opPresent {
-			return "a " + n, true
-		}
-		return "no " + n, true
+func (c clause) presenceNeed() (phrase, bool) {
+	var n phrase
+	switch {
+	case len(c.path) == 3 && c.path[0] == "user" && c.path[1] == "verified":
+		n = verifiedName(c.path[2])
+	case c.at("user.age_years"):
+		n = verifiedName("birth_year")
+	default:
+		return phrase{}, false
 	}
-	if c.at("user.age_years") {
-		if c.op == opPresent {
-			return "a verified birth year", true
-		}
-		return "no verified birth year", true
+	if c.op == opPresent {
+		return phrase{"a " + n.en, n.zh}, true
 	}
-	return "", false
+	return phrase{"no " + n.en, "没有" + n.zh}, true
 }
 
 // valueWords prints the clause's constants, with the unit after numbers.
-func (c clause) valueWords(unit string) string {
+func (c clause) valueWords(unit phrase) phrase {
 	if c.op == opIn || c.op == opNotIn {
-		return valueList(c.values, "or")
+		return phrase{valueList(c.values, "or"), c.valueListZH(unit.zh, "或")}
 	}
 	w := valueWords(c.values[0])
 	if isNumber(c.values[0]) {
-		w += unit
+		w += unit.en
 	}
-	return w
+	return phrase{w, c.valueZH(c.values[0], unit.zh)}
+}
+
+// valueZH prints one of the clause's constants in Chinese, named by what
+// the clause's path holds.
+func (c clause) valueZH(v ref.Val, unit string) string {
+	return goValueZH(c.path, v.Value(), unit)
+}
+
+// valueListZH prints the clause's constants in Chinese as "甲、乙或丙".
+func (c clause) valueListZH(unit, conj string) string {
+	words := make([]string, len(c.values))
+	for i, v := range c.values {
+		words[i] = c.valueZH(v, unit)
+	}
+	return joinZH(words, conj)
 }
 
 // have says what the user (or circle) has at the clause's path, after the
-// clause failed: "yours is 712", "you have no verified gender".
-func (c clause) have(v vars) string {
+// clause failed: "yours is 712" (你的是 712), "you have no verified
+// gender" (你没有认证性别).
+func (c clause) have(v vars) phrase {
 	if c.at("user.roles") {
 		if c.op == opContains {
-			return "you do not have it"
+			return phrase{"you do not have it", "你没有这个角色"}
 		}
-		return "yours has it"
+		return phrase{"yours has it", "你的账号有这个角色"}
 	}
 	if c.op == opPresent || c.op == opContains {
-		return "you have none"
+		return phrase{"you have none", "你没有"}
 	}
 	if c.op == opAbsent || c.op == opNotContains {
-		return "you have one"
+		return phrase{"you have one", "你有"}
 	}
 	s, _ := subjectOf(c.path)
 	val, ok := valueAt(v, c.path)
@@ -356,21 +389,22 @@ func (c clause) have(v vars) string {
 	}
 	if want, isFlag := c.flag(); isFlag && want {
 		if b, ok := val.(bool); ok && !b {
-			return "yours is not confirmed"
+			return phrase{"yours is not confirmed", "你的未获确认"}
 		}
 	}
 	if c.at("member.role") {
 		switch val {
 		case "none":
-			return "you are not a member"
+			return phrase{"you are not a member", "你还不是成员"}
 		case "pending":
-			return "your membership is still pending"
+			return phrase{"your membership is still pending", "你的入圈申请还在审核中"}
 		}
 	}
+	w := phrase{goValueWords(val), goValueZH(c.path, val, s.unit.zh)}
 	if s.owner == "circle" {
-		return "this circle's is " + goValueWords(val)
+		return phrase{"this circle's is " + w.en, zh("这个圈子的是", w.zh)}
 	}
-	return "yours is " + goValueWords(val)
+	return phrase{"yours is " + w.en, zh("你的是", w.zh)}
 }
 
 // valueAt reads path from the evaluation's variables, reporting false when

@@ -13,13 +13,21 @@ import (
 // "verified women only and credit score at least 750". A rule with a part
 // that cannot be put into words is shown as its source text, and the empty
 // rule as "".
-func (r *Rule) Describe() string {
+func (r *Rule) Describe() string { return r.words().en }
+
+// DescribeZH returns the rule in Chinese words, as Describe does in
+// English: "仅限认证女性，且信用分不低于 750". A rule with a part that cannot
+// be put into words is shown as its source text, and the empty rule as "".
+func (r *Rule) DescribeZH() string { return r.words().zh }
+
+// words describes the rule in both languages.
+func (r *Rule) words() phrase {
 	if r.Empty() {
-		return ""
+		return phrase{}
 	}
 	d, ok := describe(r.ast.NativeRep().Expr(), false)
 	if !ok {
-		return r.source
+		return phrase{r.source, r.source}
 	}
 	return d.text
 }
@@ -27,9 +35,12 @@ func (r *Rule) Describe() string {
 // description is the words for part of a rule and how they were joined, so
 // that a mix of "and" and "or" can be bracketed.
 type description struct {
-	text string
+	text phrase
 	join string // "and", "or", or "" for a single clause
 }
+
+// joinWordsZH gives the Chinese for the joins of describeChain.
+var joinWordsZH = map[string]string{"and": "，且", "or": "或"}
 
 // describe puts e (or, with neg, its opposite) into words.
 func describe(e celast.Expr, neg bool) (description, bool) {
@@ -63,55 +74,59 @@ func describe(e celast.Expr, neg bool) (description, bool) {
 // describeChain joins the parts of an and- or or-chain, bracketing parts
 // joined the other way.
 func describeChain(parts []celast.Expr, neg bool, join string) (description, bool) {
-	words := make([]string, len(parts))
+	inEN, inZH := make([]string, len(parts)), make([]string, len(parts))
 	for i, p := range parts {
 		d, ok := describe(p, neg)
 		if !ok {
 			return description{}, false
 		}
-		words[i] = d.text
+		inEN[i], inZH[i] = d.text.en, d.text.zh
 		if d.join != "" && d.join != join {
-			words[i] = "(" + d.text + ")"
+			inEN[i], inZH[i] = "("+d.text.en+")", "（"+d.text.zh+"）"
 		}
 	}
-	return description{text: strings.Join(words, " "+join+" "), join: join}, true
+	return description{
+		text: phrase{strings.Join(inEN, " "+join+" "), zhJoin(inZH, joinWordsZH[join])},
+		join: join,
+	}, true
 }
 
 // label gives the short wording of a clause that matches a preset, so
-// that a preset reads the same in a rule's description as in its title.
-func (c clause) label() (string, bool) {
+// that a preset reads the same in a rule's description as in its title
+// (Title and TitleZH).
+func (c clause) label() (phrase, bool) {
 	path := strings.Join(c.path, ".")
 	if b, ok := c.flag(); ok && b && path == "user.verified.student" {
-		return "verified students only", true
+		return phrase{"verified students only", "仅限认证学生"}, true
 	}
 	if len(c.values) != 1 {
-		return "", false
+		return phrase{}, false
 	}
 	switch v := c.values[0].(type) {
 	case types.String:
 		if path == "user.verified.gender" && c.op == opEq {
 			switch v {
 			case "female":
-				return "verified women only", true
+				return phrase{"verified women only", "仅限认证女性"}, true
 			case "male":
-				return "verified men only", true
+				return phrase{"verified men only", "仅限认证男性"}, true
 			}
 		}
 	case types.Int:
 		if c.op != opGe {
-			return "", false
+			return phrase{}, false
 		}
 		switch path {
 		case "user.age_years":
 			if v == 18 {
-				return "adults only", true
+				return phrase{"adults only", "仅限成年人"}, true
 			}
-			return fmt.Sprintf("aged %d or over", v), true
+			return phrase{fmt.Sprintf("aged %d or over", v), fmt.Sprintf("%d 岁及以上", v)}, true
 		case "user.credit_score":
-			return fmt.Sprintf("credit score at least %d", v), true
+			return phrase{fmt.Sprintf("credit score at least %d", v), fmt.Sprintf("信用分不低于 %d", v)}, true
 		case "member.tenure_days":
-			return fmt.Sprintf("members for at least %d days", v), true
+			return phrase{fmt.Sprintf("members for at least %d days", v), fmt.Sprintf("入圈满 %d 天的成员", v)}, true
 		}
 	}
-	return "", false
+	return phrase{}, false
 }

@@ -10,29 +10,31 @@ import (
 
 // finding is the explanation of one failed part of a rule.
 type finding struct {
-	need string    // what is required, to follow "needs"
-	have string    // what the user has instead; may be empty
+	need phrase    // what is required, to follow "needs" (需要)
+	have phrase    // what the user has instead; may be empty
 	alts []finding // for a failed "or": every alternative, each unmet
 	cond celast.Expr
 }
 
 // text renders the finding: "need; have", or for alternatives
-// "need (have) or need (have)".
-func (f finding) text() string {
+// "need (have) or need (have)"; in Chinese "need；have" and
+// "need（have）或need（have）".
+func (f finding) text() phrase {
 	if len(f.alts) == 0 {
-		if f.have == "" {
+		if f.have.en == "" {
 			return f.need
 		}
-		return f.need + "; " + f.have
+		return phrase{f.need.en + "; " + f.have.en, f.need.zh + "；" + f.have.zh}
 	}
-	parts := make([]string, len(f.alts))
+	inEN, inZH := make([]string, len(f.alts)), make([]string, len(f.alts))
 	for i, a := range f.alts {
-		parts[i] = a.need
-		if a.have != "" {
-			parts[i] += " (" + a.have + ")"
+		inEN[i], inZH[i] = a.need.en, a.need.zh
+		if a.have.en != "" {
+			inEN[i] += " (" + a.have.en + ")"
+			inZH[i] += "（" + a.have.zh + "）"
 		}
 	}
-	return joinWords(parts, "or")
+	return phrase{joinWords(inEN, "or"), joinZH(inZH, "或")}
 }
 
 // explainer walks a denied rule's AST with the value of every node, as
@@ -47,12 +49,12 @@ type explainer struct {
 func (r *Rule) explain(in *Input) Decision {
 	prg, err := r.traceProgram()
 	if err != nil {
-		return Decision{Reason: reasonBroken, Condition: r.source}
+		return broken(r.source)
 	}
 	v := newVars(in)
 	_, det, err := prg.Eval(v)
 	if isCostLimit(err) {
-		return Decision{Reason: reasonTooCostly, Condition: r.source}
+		return tooCostly(r.source)
 	}
 	native := r.ast.NativeRep()
 	x := explainer{info: native.SourceInfo(), vars: v}
@@ -60,7 +62,8 @@ func (r *Rule) explain(in *Input) Decision {
 		x.state = det.State()
 	}
 	f := x.failing(native.Expr(), false)
-	return Decision{Reason: f.text(), Condition: x.source(f.cond, r.source)}
+	t := f.text()
+	return Decision{Reason: t.en, ReasonZH: t.zh, Condition: x.source(f.cond, r.source)}
 }
 
 // failing explains why e did not hold (or, when neg is set, why it held
@@ -113,10 +116,10 @@ func (x explainer) leaf(e celast.Expr, neg bool) finding {
 			return finding{need: need, have: c.have(x.vars), cond: e}
 		}
 	}
-	src := x.source(e, "")
-	f := finding{need: "the condition `" + src + "` to be met", cond: e}
+	code := "`" + x.source(e, "") + "`"
+	f := finding{need: phrase{"the condition " + code + " to be met", "满足条件 " + code}, cond: e}
 	if neg {
-		f.need = "the condition `" + src + "` not to be met"
+		f.need = phrase{"the condition " + code + " not to be met", "不满足条件 " + code}
 	}
 	f.have = x.missingIn(e)
 	return f
@@ -140,10 +143,10 @@ func (x explainer) failed(part celast.Expr, neg bool) bool {
 
 // missingIn names an unverified attribute that the expression reads, which
 // is the likely reason a clause we cannot put into words failed.
-func (x explainer) missingIn(e celast.Expr) string {
-	var found string
+func (x explainer) missingIn(e celast.Expr) phrase {
+	var found phrase
 	visit := func(n celast.Expr) {
-		if found != "" {
+		if found.en != "" {
 			return
 		}
 		p, ok := pathOf(n)
@@ -151,7 +154,7 @@ func (x explainer) missingIn(e celast.Expr) string {
 			return
 		}
 		s, ok := subjectOf(p)
-		if !ok || s.missing == "" {
+		if !ok || s.missing.en == "" {
 			return
 		}
 		if _, present := valueAt(x.vars, p); !present {

@@ -2,7 +2,9 @@
 // rule per action as a CEL expression over the acting user, their
 // membership and the circle; Compile checks the rule when it is saved and
 // Eval answers each request, explaining every denial in a sentence that
-// names the unmet condition and the user's own value.
+// names the unmet condition and the user's own value, in English and in
+// Chinese (Decision.Message and MessageZH; Describe and DescribeZH put a
+// whole rule into words).
 //
 // A rule sees three variables, with typed fields, so that a misspelt field
 // or a comparison of a number with text is caught when the rule is saved:
@@ -100,6 +102,9 @@ type Decision struct {
 	// phrased to follow the word "needs": `a credit score of at least 750;
 	// yours is 712`. Message and Deny turn it into a sentence.
 	Reason string
+	// ReasonZH is Reason in Chinese, phrased to follow 需要 ("needs"):
+	// 信用分至少 750；你的是 712. MessageZH and Deny turn it into a sentence.
+	ReasonZH string
 	// Condition, for a denial, is the source text of the failing clause.
 	Condition string
 }
@@ -214,7 +219,7 @@ func (r *Rule) Eval(in Input) (d Decision) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			d = Decision{Reason: reasonBroken, Condition: r.source}
+			d = broken(r.source)
 		}
 	}()
 	allowed, err := r.run(&in)
@@ -222,7 +227,7 @@ func (r *Rule) Eval(in Input) (d Decision) {
 		return Decision{Allowed: true}
 	}
 	if isCostLimit(err) {
-		return Decision{Reason: reasonTooCostly, Condition: r.source}
+		return tooCostly(r.source)
 	}
 	return r.explain(&in)
 }
@@ -281,19 +286,34 @@ func (d Decision) Message(action Action) string {
 	return action.subject() + " needs " + d.Reason + "."
 }
 
+// MessageZH returns the denial as a sentence in Chinese about action, such
+// as "在这里评论需要信用分至少 750；你的是 712。" It returns "" when the rule
+// allows or the decision has no Chinese reason.
+func (d Decision) MessageZH(action Action) string {
+	if d.Allowed || d.ReasonZH == "" {
+		return ""
+	}
+	return action.subjectZH() + "需要" + d.ReasonZH + "。"
+}
+
 // Deny returns the denial d of action as an *errs.Error with code
-// CodeDenied, its sentence as the message and the failing clause's source
-// under the extra member "condition".
+// CodeDenied, its sentence as the message, the Chinese sentence under the
+// translation "zh" and the failing clause's source under the extra member
+// "condition".
 func Deny(action Action, d Decision) error {
 	d.Allowed = false
 	if d.Reason == "" {
-		d.Reason = reasonUnknown
+		d.Reason, d.ReasonZH = reasonUnknown, reasonUnknownZH
 	}
-	return &errs.Error{
+	e := &errs.Error{
 		Code:    CodeDenied,
 		Message: d.Message(action),
 		Extra:   map[string]any{"condition": d.Condition},
 	}
+	if zh := d.MessageZH(action); zh != "" {
+		e.Translations = map[string]string{"zh": zh}
+	}
+	return e
 }
 
 // Reasons for denials that do not come from a clause.
@@ -301,7 +321,21 @@ const (
 	reasonTooCostly = "a rule that is quicker to check; this circle's rule took too long, so its owners should simplify it"
 	reasonBroken    = "a rule that can be checked; this circle's rule failed, so its owners should review it"
 	reasonUnknown   = "permission that you do not have"
+
+	reasonTooCostlyZH = "检查起来更快的规则；这个圈子的规则运行太久，圈主应当简化它"
+	reasonBrokenZH    = "能够检查的规则；这个圈子的规则出错了，圈主应当检查它"
+	reasonUnknownZH   = "你没有的权限"
 )
+
+// tooCostly is the denial by a rule stopped for its cost.
+func tooCostly(source string) Decision {
+	return Decision{Reason: reasonTooCostly, ReasonZH: reasonTooCostlyZH, Condition: source}
+}
+
+// broken is the denial by a rule that failed to run.
+func broken(source string) Decision {
+	return Decision{Reason: reasonBroken, ReasonZH: reasonBrokenZH, Condition: source}
+}
 
 // isCostLimit reports whether err is CEL stopping a rule for its cost.
 func isCostLimit(err error) bool {
