@@ -184,6 +184,11 @@ type Standing struct {
 type Right struct {
 	Allowed bool   `json:"allowed"`
 	Reason  string `json:"reason,omitempty"`
+	// ReasonZH is Reason in Chinese, for a denial by the circle's rule
+	// (which policy words in both languages). Other reasons are fixed
+	// sentences that the web app translates itself, so it is empty for
+	// them; the API shows English only.
+	ReasonZH string `json:"-"`
 }
 
 const circleColumns = `c.id, c.slug, c.name, c.description, c.rules_text, c.category, c.visibility, c.review,
@@ -314,7 +319,11 @@ func (s *Service) present(a Actor, v *view) Circle {
 		err := s.may(a, v, act)
 		r := Right{Allowed: err == nil}
 		if err != nil {
-			r.Reason = errs.As(err).Message
+			e := errs.As(err)
+			r.Reason = e.Message
+			if zh := e.In("zh"); zh != e.Message {
+				r.ReasonZH = zh
+			}
 		}
 		st.Rights[string(act)] = r
 	}

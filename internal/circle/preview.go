@@ -18,8 +18,10 @@ type Preview struct {
 	Action      string `json:"action"`
 	Rule        string `json:"rule"`
 	Description string `json:"description"`
-	Members     *Tally `json:"members,omitempty"` // the circle's current members (for a circle that exists)
-	Users       Tally  `json:"users"`             // everyone, newest accounts first, up to PreviewLimit
+	// DescriptionZH is Description in Chinese, when there is a description.
+	DescriptionZH string `json:"description_zh,omitempty"`
+	Members       *Tally `json:"members,omitempty"` // the circle's current members (for a circle that exists)
+	Users         Tally  `json:"users"`             // everyone, newest accounts first, up to PreviewLimit
 }
 
 // Tally counts the people a rule was checked against and those it shuts
@@ -57,6 +59,9 @@ func (s *Service) PreviewRule(ctx context.Context, accounts *account.Service, a 
 		return Preview{}, &e
 	}
 	p := Preview{Action: string(action), Rule: rule, Description: compiled.Describe()}
+	if p.Description != "" {
+		p.DescriptionZH = compiled.DescribeZH()
+	}
 	v := &view{Circle: Circle{Visibility: Open}, role: RoleNone}
 	if ref != "" {
 		if v, err = s.load(ctx, s.db, a, ref); err != nil {
