@@ -50,7 +50,7 @@ func (p *Page) formError(f *Form, err error, fields ...string) error {
 	if p.app.Status(e.Code) >= 500 {
 		return err
 	}
-	msg := p.T(e.Message)
+	msg := p.Explain(e)
 	for _, name := range fields {
 		if e.Field == name {
 			f.Errors[name] = msg

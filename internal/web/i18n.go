@@ -2,8 +2,11 @@ package web
 
 import (
 	"fmt"
+
 	"net/http"
 	"strings"
+
+	"github.com/quanzi/quanzi/internal/errs"
 )
 
 // lang is a language the app speaks.
@@ -64,6 +67,19 @@ func (l lang) T(s string, args ...any) string {
 		return s
 	}
 	return fmt.Sprintf(s, args...)
+}
+
+// Explain is an error's sentence in the page's language: the translation
+// the capability made (a policy's explanation is built in Chinese from the
+// same clause as the English), else the catalog's, else the English.
+func (p *Page) Explain(err error) string {
+	e := errs.As(err)
+	if p.Lang == zh {
+		if z := e.Translations["zh"]; z != "" {
+			return z
+		}
+	}
+	return p.T(e.Message)
 }
 
 const langCookie = "qz-lang"

@@ -163,7 +163,7 @@ func unsafeMethod(m string) bool { return m != http.MethodGet && m != http.Metho
 func (a *App) fail(w http.ResponseWriter, r *http.Request, p *Page, err error) {
 	e := errs.As(err)
 	status := a.Status(e.Code)
-	msg := p.T(e.Message)
+	msg := p.Explain(e)
 	if status >= 500 {
 		a.Logger.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "code", e.Code, "error", e.Error())
 		msg = p.T("Something went wrong on our side. Please try again in a moment.")
