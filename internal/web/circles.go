@@ -131,6 +131,9 @@ type ruleLine struct {
 	Known   bool // the reader is signed in, so their right is known
 	Allowed bool
 	Reason  string
+	// JoinFirst: the reader is not a member, which is all that stands in
+	// the way as far as they can be told.
+	JoinFirst bool
 }
 
 type circleView struct {
@@ -239,8 +242,12 @@ func (a *App) ruleLines(p *Page, c circle.Circle) []ruleLine {
 		if c.Me != nil {
 			right := c.Me.Rights[act.key]
 			l.Known, l.Allowed, l.Reason = true, right.Allowed, explainIn(p, right.Reason)
-			if act.key == "join" && !right.Allowed && c.Me.Role != circle.RoleNone && c.Me.Role != circle.RolePending {
+			member := c.Me.Role != circle.RoleNone && c.Me.Role != circle.RolePending
+			switch {
+			case act.key == "join" && !right.Allowed && member:
 				l.Allowed, l.Reason = true, p.T("You are a member.")
+			case act.key != "join" && act.key != "view" && !right.Allowed && !member && c.Me.Banned == nil:
+				l.JoinFirst, l.Reason = true, ""
 			}
 		}
 		out = append(out, l)
