@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/quanzi/quanzi/internal/account"
@@ -359,5 +360,38 @@ func TestReportingAPost(t *testing.T) {
 	res.has(t, "Thank you. The moderators will look at this post")
 	if n := e.count(`SELECT COUNT(*) FROM report_cases`); n != 1 {
 		t.Fatalf("%d report cases", n)
+	}
+}
+
+func TestAuthorEditsAndDeletesTheirPost(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("lina", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	c := e.cpCircle(owner, "Morning Run", "morning-run", "fitness", circle.Open, circle.Policies{}, circle.ReviewNone)
+	e.cpJoin(mei, c)
+	p := e.cpPost(mei, c, "Tempo run at 6")
+
+	other := e.browser()
+	other.signIn("lina")
+	other.get("/p/"+p.ID).lacks(t, `<form id="edit"`)
+
+	b := e.browser()
+	b.signIn("mei")
+	b.get("/p/"+p.ID).has(t, `<form id="edit"`, `action="/p/`+p.ID+`/delete"`)
+	res := b.post("/p/"+p.ID+"/edit", url.Values{"edit_text": {strings.Repeat("x", 5001)}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a text too long: %d", res.status)
+	}
+	res.has(t, `id="e-edit_text"`, "<details open>")
+	res = b.follow(b.post("/p/"+p.ID+"/edit", url.Values{"edit_text": {"Tempo run at 7"}}))
+	res.has(t, "Your post is updated.", "Tempo run at 7", "edited")
+
+	res = b.post("/p/"+p.ID+"/delete", url.Values{})
+	if res.header.Get("Location") != "/c/morning-run" {
+		t.Fatalf("deleting goes to %q", res.header.Get("Location"))
+	}
+	b.follow(res).has(t, "The post is deleted.")
+	if got := b.get("/p/" + p.ID); got.status != http.StatusNotFound {
+		t.Fatalf("a deleted post: %d", got.status)
 	}
 }
