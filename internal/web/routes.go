@@ -12,6 +12,8 @@ func (a *App) routes() {
 	})
 	a.authRoutes()
 	a.homeRoutes()
+	a.circleRoutes()
+	a.postRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
@@ -94,6 +95,10 @@ const (
 	adminOnly
 )
 
+// uploadTimeout is how long a form with pictures may take to arrive (the
+// API's upload allows the same).
+const uploadTimeout = 10 * time.Minute
+
 // options tune one route.
 type options struct {
 	access access
@@ -124,6 +129,11 @@ func (a *App) handle(pattern string, o options, h pageFunc) {
 
 func (a *App) serve(w http.ResponseWriter, r *http.Request, p *Page, o options, h pageFunc) error {
 	if unsafeMethod(r.Method) {
+		if o.maxBody > 1<<20 {
+			// A form with pictures may take minutes over a phone's link:
+			// more than the server's read timeout for other requests.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadTimeout))
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, o.maxBody)
 		if err := a.checkCSRF(r, p); err != nil {
 			return err
