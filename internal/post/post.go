@@ -399,7 +399,8 @@ func (s *Service) standing(ctx context.Context, q store.Querier, pl *place, st *
 	}
 	right := func(err error) circle.Right {
 		if err != nil {
-			return circle.Right{Reason: errs.As(err).Message}
+			e := errs.As(err)
+			return circle.Right{Reason: e.Message, ReasonZH: e.Translations["zh"]}
 		}
 		return circle.Right{Allowed: true}
 	}

@@ -188,10 +188,10 @@ func (a *App) showCircle(w http.ResponseWriter, r *http.Request, p *Page, ref st
 		v.Owner = v.Role == circle.RoleOwner
 		v.Pending = v.Role == circle.RolePending
 		join := c.Me.Rights["join"]
-		v.CanJoin, v.JoinReason = join.Allowed, explainIn(p, join.Reason)
+		v.CanJoin, v.JoinReason = join.Allowed, rightIn(p, join)
 		v.CanInvite = v.Member && c.Me.Rights["invite"].Allowed && !c.Archived
 		pr := c.Me.Rights["post"]
-		v.CanPost, v.PostReason = pr.Allowed, explainIn(p, pr.Reason)
+		v.CanPost, v.PostReason = pr.Allowed, rightIn(p, pr)
 	}
 	q := r.URL.Query()
 	v.Sort = q.Get("sort")
@@ -241,7 +241,7 @@ func (a *App) ruleLines(p *Page, c circle.Circle) []ruleLine {
 		l := ruleLine{Action: act.key, Label: act.label, Who: ruleWords(p, c, act.key)}
 		if c.Me != nil {
 			right := c.Me.Rights[act.key]
-			l.Known, l.Allowed, l.Reason = true, right.Allowed, explainIn(p, right.Reason)
+			l.Known, l.Allowed, l.Reason = true, right.Allowed, rightIn(p, right)
 			member := c.Me.Role != circle.RoleNone && c.Me.Role != circle.RolePending
 			switch {
 			case act.key == "join" && !right.Allowed && member:

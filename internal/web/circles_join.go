@@ -8,25 +8,6 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 )
 
-// formFail puts a capability's refusal on the form, as formError does,
-// with the policy's most common refusals in the page's language.
-func formFail(p *Page, f *Form, err error, fields ...string) error {
-	if err := p.formError(f, err, fields...); err != nil {
-		return err
-	}
-	e := errs.As(err)
-	shown, better := p.T(e.Message), explainIn(p, e.Message)
-	if f.Error == shown {
-		f.Error = better
-	}
-	for k, v := range f.Errors {
-		if v == shown {
-			f.Errors[k] = better
-		}
-	}
-	return nil
-}
-
 // circlePath is a circle's page.
 func circlePath(slug string) string { return "/c/" + url.PathEscape(slug) }
 
@@ -43,7 +24,7 @@ func (a *App) joinCircle(w http.ResponseWriter, r *http.Request, p *Page) error 
 		}
 		return a.redirect(w, r, circlePath(j.Circle.Slug), p.T("Request sent. A moderator of %s will decide; you will be told.", j.Circle.Name))
 	}
-	if err := formFail(p, f, err, "invite_code", "answer"); err != nil {
+	if err := p.formError(f, err, "invite_code", "answer"); err != nil {
 		return err
 	}
 	p.Form = f

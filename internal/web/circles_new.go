@@ -96,7 +96,7 @@ func (a *App) createCircle(w http.ResponseWriter, r *http.Request, p *Page) erro
 			moved.Field = "rule_" + strings.TrimPrefix(e.Field, "policies.")
 			err = &moved
 		}
-		if err := formFail(p, f, err, "name", "slug", "description", "rules", "category", "visibility", "review",
+		if err := p.formError(f, err, "name", "slug", "description", "rules", "category", "visibility", "review",
 			"join_question", "rule_post", "rule_comment", "rule_tip", "rule_join"); err != nil {
 			return err
 		}

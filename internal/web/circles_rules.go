@@ -1,7 +1,6 @@
 package web
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/quanzi/quanzi/internal/circle"
@@ -30,7 +29,7 @@ func ruleWords(p *Page, c circle.Circle, action string) string {
 	words := ""
 	if strings.TrimSpace(expr) != "" {
 		if rule, err := policy.Compile(expr); err == nil {
-			words = describeIn(p, rule.Describe())
+			words = describeIn(p, rule)
 		} else {
 			words = expr
 		}
@@ -75,73 +74,19 @@ func colon(p *Page) string {
 	return ": "
 }
 
-// Chinese for the phrases a rule's description is made of. A description
-// with a phrase not here stays in English rather than half-translated.
-var (
-	zhRulePhrases = []struct {
-		re *regexp.Regexp
-		zh string
-	}{
-		{regexp.MustCompile(`verified women only`), "仅限认证女性"},
-		{regexp.MustCompile(`verified men only`), "仅限认证男性"},
-		{regexp.MustCompile(`verified students only`), "仅限认证学生"},
-		{regexp.MustCompile(`adults only`), "仅限成年人"},
-		{regexp.MustCompile(`aged (\d+) or over`), "年满 $1 岁"},
-		{regexp.MustCompile(`credit score at least (\d+)`), "信用分不低于 $1"},
-		{regexp.MustCompile(`members for at least (\d+) days`), "入圈满 $1 天"},
-		{regexp.MustCompile(` and `), "，且"},
-		{regexp.MustCompile(` or `), "，或"},
-	}
-	latinLetters = regexp.MustCompile(`[A-Za-z]`)
-)
-
 // describeIn gives a rule's description in the page's language.
-func describeIn(p *Page, words string) string {
-	if p.Lang != zh || words == "" {
-		return words
+func describeIn(p *Page, rule *policy.Rule) string {
+	if p.Lang == zh {
+		return rule.DescribeZH()
 	}
-	out := words
-	for _, ph := range zhRulePhrases {
-		out = ph.re.ReplaceAllString(out, ph.zh)
-	}
-	if latinLetters.MatchString(out) {
-		return words
-	}
-	return out
+	return rule.Describe()
 }
 
-// zhDenials translate the policy's most common refusals; the rest stay in
-// the policy's English.
-var zhDenials = []struct {
-	re *regexp.Regexp
-	zh string
-}{
-	{regexp.MustCompile(`^(Joining|Posting|Commenting|Tipping|Inviting people) here needs a credit score of at least (\d+); yours is (\d+)\.$`),
-		"在这里${1}需要信用分不低于 $2；你的信用分是 $3。"},
-	{regexp.MustCompile(`^(Joining|Posting|Commenting|Tipping|Inviting people) here needs membership of at least (\d+) days; yours is (\d+) days?\.$`),
-		"在这里${1}需要入圈满 $2 天；你已入圈 $3 天。"},
-	{regexp.MustCompile(`^(Joining|Posting|Commenting|Tipping|Inviting people) here needs a verified gender of "female"; .*\.$`),
-		"在这里${1}仅限认证女性。"},
-	{regexp.MustCompile(`^(Joining|Posting|Commenting|Tipping|Inviting people) here needs verified student status; .*\.$`),
-		"在这里${1}仅限认证学生。"},
-}
-
-var zhVerbs = map[string]string{"Joining": "加入", "Posting": "发帖", "Commenting": "评论", "Tipping": "打赏", "Inviting people": "邀请他人"}
-
-// explainIn gives a capability's refusal in the page's language: the
-// catalog's translation, a translated policy denial, or the English.
-func explainIn(p *Page, msg string) string {
-	if p.Lang != zh || msg == "" {
-		return p.T(msg)
+// rightIn is why a right is refused, in the page's language: the policy's
+// own Chinese for a rule's refusal, else the catalog's.
+func rightIn(p *Page, r circle.Right) string {
+	if p.Lang == zh && r.ReasonZH != "" {
+		return r.ReasonZH
 	}
-	if z, ok := zhText[msg]; ok {
-		return z
-	}
-	for _, d := range zhDenials {
-		if m := d.re.FindStringSubmatch(msg); m != nil {
-			out := d.re.ReplaceAllString(msg, d.zh)
-			return strings.Replace(out, m[1], zhVerbs[m[1]], 1)
-		}
-	}
-	return msg
+	return p.T(r.Reason)
 }

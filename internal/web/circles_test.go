@@ -130,7 +130,7 @@ func TestCirclePageExplainsRulesAndWhyNot(t *testing.T) {
 	// In Chinese, the rule and the refusal read in Chinese.
 	b.header.Set("Accept-Language", "zh")
 	res = b.get("/c/campus-diary")
-	res.has(t, "成员：信用分不低于 750", "在这里评论需要信用分不低于 750；你的信用分是 712。")
+	res.has(t, "成员：信用分不低于 750", "在这里评论需要信用分至少 750；你的是 712。")
 }
 
 func TestJoiningAnOpenCircle(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 // Every sentence the templates and handlers show has its Chinese.
 var (
 	templateSentence = regexp.MustCompile(`\bt ("(?:[^"\\]|\\.)*")`)
-	goSentence       = regexp.MustCompile(`(?:\.T|errs\.E\([\w.]+,|errs\.Field\("\w+",)\s*("(?:[^"\\]|\\.)*")`)
+	goSentence       = regexp.MustCompile(`(?:\.T\(|errs\.E\([\w.]+,|errs\.Field\("\w+",)\s*("(?:[^"\\]|\\.)*")`)
 )
 
 func TestTranslations(t *testing.T) {

@@ -107,7 +107,7 @@ func (a *App) loadPost(ctx context.Context, p *Page, id string) (postView, error
 	if ps.Me != nil {
 		v.Liked = ps.Me.Liked
 		for k, r := range ps.Me.Rights {
-			v.Rights[k] = right{Allowed: r.Allowed, Reason: explainIn(p, r.Reason)}
+			v.Rights[k] = right{Allowed: r.Allowed, Reason: rightIn(p, r)}
 		}
 	}
 	v.Tip = a.newTipForm(ctx, p, ps)
@@ -155,7 +155,7 @@ func (a *App) addComment(w http.ResponseWriter, r *http.Request, p *Page) error 
 	if errs.Is(err, errs.NotFound) && errs.As(err).Field == "" {
 		return err
 	}
-	if err := formFail(p, f, err, "text"); err != nil {
+	if err := p.formError(f, err, "text"); err != nil {
 		return err
 	}
 	p.Form = f
@@ -190,7 +190,7 @@ func (a *App) reportPost(w http.ResponseWriter, r *http.Request, p *Page) error 
 	if errs.Is(err, errs.NotFound) && errs.As(err).Field == "" {
 		return err
 	}
-	if err := formFail(p, f, err, "reason", "note"); err != nil {
+	if err := p.formError(f, err, "reason", "note"); err != nil {
 		return err
 	}
 	p.Form = f
@@ -213,7 +213,7 @@ func (a *App) editPost(w http.ResponseWriter, r *http.Request, p *Page) error {
 		moved.Field = "edit_text"
 		err = &moved
 	}
-	if err := formFail(p, f, err, "edit_text"); err != nil {
+	if err := p.formError(f, err, "edit_text"); err != nil {
 		return err
 	}
 	p.Form = f

@@ -35,7 +35,7 @@ func (a *App) createPost(w http.ResponseWriter, r *http.Request, p *Page) error 
 		return err
 	}
 	if c.Me != nil && !c.Me.Rights["post"].Allowed {
-		f.Error = explainIn(p, c.Me.Rights["post"].Reason)
+		f.Error = rightIn(p, c.Me.Rights["post"])
 		return again()
 	}
 	files := pictureFiles(r)
@@ -60,7 +60,7 @@ func (a *App) createPost(w http.ResponseWriter, r *http.Request, p *Page) error 
 			if a.Status(errs.As(err).Code) >= 500 {
 				return err
 			}
-			f.Errors["pictures"] = fh.Filename + colon(p) + explainIn(p, errs.As(err).Message)
+			f.Errors["pictures"] = fh.Filename + colon(p) + p.Explain(err)
 			return again()
 		}
 		ids = append(ids, up.ID)
@@ -73,7 +73,7 @@ func (a *App) createPost(w http.ResponseWriter, r *http.Request, p *Page) error 
 			moved.Field = "pictures"
 			err = &moved
 		}
-		if err := formFail(p, f, err, "text", "pictures"); err != nil {
+		if err := p.formError(f, err, "text", "pictures"); err != nil {
 			return err
 		}
 		return again()

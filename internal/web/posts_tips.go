@@ -55,7 +55,7 @@ func (a *App) tipPost(w http.ResponseWriter, r *http.Request, p *Page) error {
 	f.Values.Del("pin")
 	if ok && amount > pinThreshold {
 		if err := a.Accounts.CheckPIN(r.Context(), p.User().ID, pin); err != nil {
-			if err := formFail(p, f, err, "pin"); err != nil {
+			if err := p.formError(f, err, "pin"); err != nil {
 				return err
 			}
 			ok = false
@@ -73,7 +73,7 @@ func (a *App) tipPost(w http.ResponseWriter, r *http.Request, p *Page) error {
 		if e := errs.As(err); e.Code == errs.NotFound && e.Field == "" {
 			return err
 		}
-		if err := formFail(p, f, err, "amount", "anonymous"); err != nil {
+		if err := p.formError(f, err, "amount", "anonymous"); err != nil {
 			return err
 		}
 		if msg := f.Errors["amount"]; msg != "" && field == "custom" {
