@@ -379,7 +379,10 @@ func TestTheDashboardDrawsWhatHappened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.Tx(ctx, func(tx *store.Tx) error { _, err := e.deps.Wallet.CompleteTopup(ctx, tx, fan.ID, top, receipt); return err }); err != nil {
+	if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := e.deps.Wallet.CompleteTopup(ctx, tx, fan.ID, top, receipt)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for _, amount := range []int64{100, 300} {

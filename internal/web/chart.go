@@ -67,7 +67,7 @@ type scale struct{ lo, hi, step float64 }
 
 // niceScale finds a scale from lo to hi (lo ≤ 0 ≤ hi) in about four
 // steps of 1, 2, 2.5 or 5 times a power of ten; whole asks for steps of at
-// least 1. All zeros get a scale of 0 to 1.
+// least 1 and whole ticks. All zeros get a scale of 0 to 1.
 func niceScale(lo, hi float64, whole bool) scale {
 	lo, hi = math.Min(lo, 0), math.Max(hi, 0)
 	if hi-lo <= 0 {
@@ -77,6 +77,9 @@ func niceScale(lo, hi float64, whole bool) scale {
 	pow := math.Pow(10, math.Floor(math.Log10(raw)))
 	step := pow * 10
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if whole && m == 2.5 && pow < 10 {
+			continue // counts are not in quarters
+		}
 		if raw <= m*pow {
 			step = m * pow
 			break
@@ -316,7 +319,15 @@ func (c StepChart) Draw() Chart {
 			fmt.Fprintf(&b, `<circle class="dot" cx="%s" cy="%s" r="3.5"><title>%s</title></circle>`, num(x(p.At)), num(sc.y(finite(p.Value))),
 				template.HTMLEscapeString(when(p.At)+": "+value(finite(p.Value))))
 		}
-		// Time labels: the start, the end, and two between.
+		// Time labels: the start, the end, and two between, as precise as
+		// the span needs.
+		layout := "01-02"
+		switch span := end.Sub(start); {
+		case span < time.Hour:
+			layout = "15:04:05"
+		case span < 48*time.Hour:
+			layout = "01-02 15:04"
+		}
 		for i := 0; i <= 3; i++ {
 			t := start.Add(time.Duration(float64(end.Sub(start)) * float64(i) / 3))
 			anchor := map[int]string{0: "start", 3: "end"}[i]
@@ -324,7 +335,7 @@ func (c StepChart) Draw() Chart {
 				anchor = "middle"
 			}
 			fmt.Fprintf(&b, `<text x="%s" y="%s" text-anchor="%s">%s</text>`, num(x(t)), num(chartH-8), anchor,
-				template.HTMLEscapeString(t.UTC().Format("01-02 15:04")))
+				template.HTMLEscapeString(t.UTC().Format(layout)))
 		}
 	}
 	b.WriteString(`</svg>`)
