@@ -16,6 +16,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/audit"
 	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/moderation"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -204,6 +205,27 @@ func TestAHeldPictureWaitsBlurredAndTheReviewerDecides(t *testing.T) {
 	}
 	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'review.%'`); n != 2 {
 		t.Fatalf("%d review decisions audited, want 2", n)
+	}
+
+	// Mei appeals; the reviewer who rejected may not settle it, another may.
+	x, err := e.deps.Moderation.FileAppeal(context.Background(), as(mei), moderation.AppealRequest{Kind: "review", ID: other, Text: "It is my own photo, not an advert."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev.get("/admin/appeals").has(t, "It is my own photo, not an advert.", "Rejected post", "@mei")
+	res = rev.post("/admin/appeals/"+x.ID+"/grant", url.Values{"note": {"fair enough"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("the first decider grants: %d", res.status)
+	}
+	res.has(t, ">fair enough</textarea>", `class="alert" role="alert"`)
+	e.user("rev2", account.RoleReviewer)
+	rev2 := e.browser()
+	rev2.signIn("rev2")
+	rev2.get("/admin/appeals")
+	res = rev2.follow(rev2.post("/admin/appeals/"+x.ID+"/grant", url.Values{"note": {"fair enough"}}))
+	res.has(t, "Appeal granted: the decision is undone.", "No appeals wait.")
+	if st := e.one(`SELECT status FROM posts WHERE id = $1`, second.ID); st != "published" {
+		t.Fatalf("after the appeal the post is %s", st)
 	}
 }
 
@@ -438,4 +460,80 @@ func svgOf(t *testing.T, page, id string) string {
 	}
 	end := strings.Index(page[start:], "</svg>")
 	return page[start : start+end]
+}
+
+func TestAdminsCloseAndReopenCirclesWithTheirCounts(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	e.user("boss", account.RoleAdmin)
+	c := e.circleOf(owner, "Night_Market 100%", "media", mei)
+	e.circleOf(owner, "Book club", "none")
+	e.heldPhoto(mei, c, "a stall")
+	boss := e.browser()
+	boss.signIn("boss")
+	res := boss.get("/admin/circles?q=" + url.QueryEscape("_market 100%"))
+	res.has(t, "Night_Market 100%", "2 members · 1 waiting for review · 0 open reports", "open for use")
+	res.lacks(t, "Book club")
+	res = boss.post("/admin/circles/"+c.ID+"/close", url.Values{"note": {"fake goods"}, "back": {"/admin/circles"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("close without a reason: %d", res.status)
+	}
+	res.has(t, `id="creason-`+c.ID+`-e"`, ">fake goods</textarea>")
+	if n := e.count(`SELECT COUNT(*) FROM circles WHERE shut_at IS NOT NULL`); n != 0 {
+		t.Fatal("a refused closing closed the circle")
+	}
+	res = boss.follow(boss.post("/admin/circles/"+c.ID+"/close", url.Values{"reason": {"scam"}, "note": {"fake goods"}, "back": {"/admin/circles"}}))
+	res.has(t, "The circle is closed", "closed by the platform", "Reopen circle", "Scam")
+	res = boss.follow(boss.post("/admin/circles/"+c.ID+"/reopen", url.Values{}))
+	res.has(t, "The circle is open again.")
+	if n := e.count(`SELECT COUNT(*) FROM circles WHERE shut_at IS NOT NULL`); n != 0 {
+		t.Fatal("still closed")
+	}
+}
+
+func TestReportsAreUpheldOrDismissed(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	lin := e.user("lin", account.RoleUser)
+	e.user("rev", account.RoleReviewer)
+	ctx := context.Background()
+	c := e.circleOf(owner, "Open talk", "none", mei, lin)
+	bad, err := e.deps.Posts.Create(ctx, as(mei), c.ID, post.Draft{Text: "buy cheap watches"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fine, err := e.deps.Posts.Create(ctx, as(mei), c.ID, post.Draft{Text: "a fine post"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []post.Post{bad, fine} {
+		if _, err := e.deps.Moderation.Report(ctx, as(lin), moderation.KindPost, p.ID, moderation.ReportRequest{Reason: "spam", Note: "an advert"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	badCase := e.one(`SELECT id FROM report_cases WHERE target_id = $1`, bad.ID)
+	fineCase := e.one(`SELECT id FROM report_cases WHERE target_id = $1`, fine.ID)
+	rev := e.browser()
+	rev.signIn("rev")
+	res := rev.get("/admin/reports")
+	res.has(t, "buy cheap watches", "Spam × 1", "an advert", "Mute (hours)")
+	res.lacks(t, "Suspend the account") // a reviewer suspends nobody
+	res = rev.post("/admin/reports/"+badCase+"/uphold", url.Values{"action": {"mute"}, "hours": {"0"}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a mute of 0 hours: %d", res.status)
+	}
+	res.has(t, `id="hours-`+badCase+`-e"`)
+	res = rev.follow(rev.post("/admin/reports/"+badCase+"/uphold", url.Values{"action": {"mute"}, "hours": {"24"}, "days": {"3"}}))
+	res.has(t, "Report upheld")
+	res = rev.follow(rev.post("/admin/reports/"+fineCase+"/dismiss", url.Values{"note": {"nothing wrong"}}))
+	res.has(t, "Report dismissed", "No open reports.")
+	if a, b, st := e.one(`SELECT status FROM report_cases WHERE id = $1`, badCase), e.one(`SELECT status FROM report_cases WHERE id = $1`, fineCase),
+		e.one(`SELECT status FROM posts WHERE id = $1`, bad.ID); a != "upheld" || b != "dismissed" || st != "deleted" {
+		t.Fatalf("cases %s and %s, post %s", a, b, st)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM strikes WHERE kind = 'mute' AND user_id = $1`, mei.ID); n != 1 {
+		t.Fatalf("%d mutes", n)
+	}
 }
