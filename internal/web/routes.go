@@ -14,6 +14,7 @@ func (a *App) routes() {
 	a.homeRoutes()
 	a.circleRoutes()
 	a.postRoutes()
+	a.adminRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }

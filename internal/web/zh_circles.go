@@ -227,6 +227,5 @@ func init() {
 		"This invite code has been used as many times as it allows; ask a member for a new one.":                                "这个邀请码的使用次数已满，请向成员要一个新的。",
 		"This circle is archived: it can be read, but nothing new can happen in it.":                                            "这个圈子已归档：可以浏览，但不能再有新动态。",
 		"This circle is archived: it takes no new members.":                                                                     "这个圈子已归档，不再接收新成员。",
-		"Give one of these reasons: spam, nudity, violence, harassment, hate, scam, illegal, misinformation, off_topic, other.": "请选择一个举报原因。",
 	})
 }
