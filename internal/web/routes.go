@@ -12,6 +12,9 @@ func (a *App) routes() {
 	})
 	a.authRoutes()
 	a.homeRoutes()
+	a.meRoutes()
+	a.socialRoutes()
+	a.notificationRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }
