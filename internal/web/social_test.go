@@ -3,7 +3,10 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -189,5 +192,40 @@ func TestMomentsReachFriendsOnly(t *testing.T) {
 	friend.get("/moments").lacks(t, "sunset at the lake")
 	if ps, _, err := e.deps.Posts.Moments(t.Context(), circle.Actor{User: mei}, store.Page{Limit: 5}); err != nil || len(ps) != 1 {
 		t.Fatalf("the author's own moments: %d %v", len(ps), err)
+	}
+}
+
+// TestSocialSentencesHaveChinese: every p.T sentence of the profile,
+// social, notification and credit handlers, and every sentence shape the
+// capabilities' refusals are recognised by, has its Chinese (the shared
+// TestTranslations reads the templates and errs sentences).
+func TestSocialSentencesHaveChinese(t *testing.T) {
+	call := regexp.MustCompile(`\.T\(("(?:[^"\\]|\\.)*")`)
+	files, _ := filepath.Glob("*.go")
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || !(strings.HasPrefix(f, "me") || strings.HasPrefix(f, "social") ||
+			strings.HasPrefix(f, "notifications") || strings.HasPrefix(f, "credit")) {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range call.FindAllStringSubmatch(string(b), -1) {
+			s, _ := strconv.Unquote(m[1])
+			n++
+			if _, ok := zhText[s]; !ok {
+				t.Errorf("%s: %q has no Chinese", f, s)
+			}
+		}
+	}
+	for _, sh := range sentenceShapes {
+		if _, ok := zhText[sh.key]; !ok {
+			t.Errorf("shape %q has no Chinese", sh.key)
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d sentences found: is the pattern still right?", n)
 	}
 }
