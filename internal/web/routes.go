@@ -15,6 +15,9 @@ func (a *App) routes() {
 	a.circleRoutes()
 	a.postRoutes()
 	a.adminRoutes()
+	a.meRoutes()
+	a.socialRoutes()
+	a.notificationRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }

@@ -223,9 +223,9 @@ func init() {
 		"This post is waiting for review; it cannot be liked until it is published.":                   "这条帖子正在等待审核，发布前不能点赞。",
 		"This file is not a picture we accept: send a JPEG, PNG, GIF or WebP image.":                   "这个文件不是我们接受的图片：请上传 JPEG、PNG、GIF 或 WebP 图片。",
 		"The file is empty.": "文件是空的。",
-		"This invite code was withdrawn by the circle; ask a member for a new one.":                                             "这个邀请码已被圈子收回，请向成员要一个新的。",
-		"This invite code has been used as many times as it allows; ask a member for a new one.":                                "这个邀请码的使用次数已满，请向成员要一个新的。",
-		"This circle is archived: it can be read, but nothing new can happen in it.":                                            "这个圈子已归档：可以浏览，但不能再有新动态。",
-		"This circle is archived: it takes no new members.":                                                                     "这个圈子已归档，不再接收新成员。",
+		"This invite code was withdrawn by the circle; ask a member for a new one.":              "这个邀请码已被圈子收回，请向成员要一个新的。",
+		"This invite code has been used as many times as it allows; ask a member for a new one.": "这个邀请码的使用次数已满，请向成员要一个新的。",
+		"This circle is archived: it can be read, but nothing new can happen in it.":             "这个圈子已归档：可以浏览，但不能再有新动态。",
+		"This circle is archived: it takes no new members.":                                      "这个圈子已归档，不再接收新成员。",
 	})
 }
