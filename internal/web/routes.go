@@ -12,6 +12,7 @@ func (a *App) routes() {
 	})
 	a.authRoutes()
 	a.homeRoutes()
+	a.walletRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }
