@@ -565,3 +565,29 @@ func TestWalletTranslations(t *testing.T) {
 		}
 	}
 }
+
+// Movements are told in words, with the sign and the balance they moved.
+func TestWalletDescribe(t *testing.T) {
+	p := &Page{Lang: en}
+	for _, c := range []struct {
+		tx               wallet.Transaction
+		what, link, sign string
+		in               bool
+	}{
+		{wallet.Transaction{Kind: "tip", Memo: "tip on post P1", Amount: -500, Counterparty: "lei"}, "Tip to @lei", "/p/P1", "-¥5.00", false},
+		{wallet.Transaction{Kind: "tip", Memo: "tip on post P1", Held: 450, Counterparty: "mei"}, "Tip from @mei (held for now)", "/p/P1", "+¥4.50", true},
+		{wallet.Transaction{Kind: "tip_release", Memo: "tip on post P1 released", Amount: 450, Held: -450}, "Held tip released to you", "/p/P1", "+¥4.50", true},
+		{wallet.Transaction{Kind: "withdrawal_hold", Memo: "withdrawal to ICBC 1234", Amount: -900, Held: 900}, "Withdrawal requested (held until the bank confirms)", "", "-¥9.00", false},
+		{wallet.Transaction{Kind: "withdrawal_settle", Memo: "withdrawal to ICBC 1234", Held: -900}, "Withdrawal paid out", "", "-¥9.00", false},
+		{wallet.Transaction{Kind: "payment", Memo: "dinner", Amount: 3000, Counterparty: "mei"}, "@mei paid your payment request", "", "+¥30.00", true},
+	} {
+		row := describe(p, c.tx)
+		if row.What != c.what || row.Link != c.link || row.Signed() != c.sign || row.In != c.in {
+			t.Errorf("%+v: %q %q %q %v", c.tx, row.What, row.Link, row.Signed(), row.In)
+		}
+	}
+	if row := describe(p, wallet.Transaction{Kind: "withdrawal_hold", Memo: "withdrawal to ICBC 1234", Amount: -900, Held: 900}); row.Detail != "ICBC 1234" ||
+		row.Effect != "Available -¥9.00 · Held +¥9.00" {
+		t.Errorf("a withdrawal's hold: %q %q", row.Detail, row.Effect)
+	}
+}

@@ -94,6 +94,7 @@ type txRow struct {
 	wallet.Transaction
 	What   string // "Sent to @lei", "Top-up" …
 	Detail string // the memo, a withdrawal's bank account …
+	Link   string // where Detail leads (a tip's post), if anywhere
 	Shown  int64  // the amount shown: the change to available, or to held when only that moved
 	In     bool
 	// Effect spells out both balances when both moved, or when only the
@@ -152,6 +153,7 @@ func describe(p *Page, t wallet.Transaction) txRow {
 			row.What = p.T("Paid %s's payment request", who)
 		}
 	case "tip":
+		userMemo = false
 		switch {
 		case !row.In:
 			row.What = p.T("Tip to %s", who)
@@ -184,7 +186,24 @@ func describe(p *Page, t wallet.Transaction) txRow {
 	if userMemo {
 		row.Detail = t.Memo
 	}
+	if post := tipPost(t); post != "" {
+		row.Detail, row.Link = p.T("See the post"), "/p/"+post
+	}
 	return row
+}
+
+// tipPost is the post a tip's movement was for: tips, their release and
+// refund name it in their memo ("tip on post 01H… released").
+func tipPost(t wallet.Transaction) string {
+	if t.Kind != "tip" && t.Kind != "tip_release" && t.Kind != "tip_refund" {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(t.Memo, "tip on post ")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, " ")
+	return id
 }
 
 // dayRange reads an inclusive range of UTC days from two YYYY-MM-DD

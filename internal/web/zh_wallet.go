@@ -52,6 +52,7 @@ func init() {
 		"Withdrawal paid out":                                 "提现已到账",
 		"Withdrawal returned to your wallet":                  "提现已退回钱包",
 		"Other movement (%s)":                                 "其他变动（%s）",
+		"See the post":                                        "查看帖子",
 
 		// Top-up.
 		"Amount (yuan)":                             "金额（元）",
