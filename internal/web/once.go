@@ -69,13 +69,14 @@ func (a *App) once(r *http.Request, p *Page, op func(ctx context.Context, tx *st
 }
 
 // formHash identifies "the same form": its path and values, but the CSRF
-// token (which a new session changes).
+// token (which a new session changes) and the payment PIN (six digits are
+// quickly found from a stored hash of them).
 func formHash(r *http.Request) string {
 	h := sha256.New()
 	h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
 	names := make([]string, 0, len(r.PostForm))
 	for k := range r.PostForm {
-		if k != "csrf" {
+		if k != "csrf" && k != "pin" {
 			names = append(names, k)
 		}
 	}

@@ -18,6 +18,7 @@ func (a *App) routes() {
 	a.meRoutes()
 	a.socialRoutes()
 	a.notificationRoutes()
+	a.walletRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }

@@ -23,7 +23,7 @@ func init() {
 		"rejected":                    "已驳回",
 		"Reviewer's reason:":          "审核员的理由：",
 		"claimed %s":                  "%s申请",
-		"Withdraw":                    "撤回",
+		"Withdraw claim":              "撤回申请",
 		"You have no verified attributes yet. Claim one below; many circles ask for them.": "你还没有认证信息。在下面申请吧，很多圈子都会要求。",
 		"Claim an attribute": "申请认证",
 		"What to verify":     "认证项目",
