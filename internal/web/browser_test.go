@@ -397,11 +397,11 @@ func (bt *chromeTab) fill(label, text string) {
 	if id == "" {
 		bt.t.Fatalf("no control labelled %q at %s", label, bt.url())
 	}
-	bt.type_("#"+id, text)
+	bt.typeInto("#"+id, text)
 }
 
-// type_ types text into what the CSS selector sel finds, after clearing it.
-func (bt *chromeTab) type_(sel, text string) {
+// typeInto types text into what the CSS selector sel finds, after clearing it.
+func (bt *chromeTab) typeInto(sel, text string) {
 	bt.t.Helper()
 	bt.do(chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
 }
