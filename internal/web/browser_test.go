@@ -403,7 +403,9 @@ func (bt *chromeTab) fill(label, text string) {
 // typeInto types text into what the CSS selector sel finds, after clearing it.
 func (bt *chromeTab) typeInto(sel, text string) {
 	bt.t.Helper()
-	bt.do(chromedp.Clear(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
+	// Clear by script: chromedp's Clear fails on an empty textarea.
+	eval[any](bt, fmt.Sprintf(`(function (el) { if (el) el.value = ''; })(document.querySelector(%q))`, sel))
+	bt.do(chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
 func (bt *chromeTab) click(sel string) {
