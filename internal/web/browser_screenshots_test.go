@@ -34,12 +34,17 @@ var screenshots = []struct {
 	{name: "home-zh", path: "/", as: "xiaomei", lang: "zh"},
 	{name: "circles", path: "/circles", as: "xiaomei"},
 	{name: "circle", path: "/c/campus-diary", as: "xiaomei"},
+	{name: "circle-zh", path: "/c/campus-diary", as: "dawei", lang: "zh"},
 	{name: "post", path: "/p/{post}", as: "xiaomei"},
 	{name: "wallet", path: "/wallet", as: "xiaomei"},
+	{name: "wallet-history", path: "/wallet/history", as: "xiaomei"},
+	{name: "me", path: "/me", as: "chenxi"},
+	{name: "messages", path: "/messages", as: "xiaomei"},
 	{name: "credit", path: "/me/credit", as: "xiaomei"},
 	{name: "notifications", path: "/notifications", as: "xiaomei"},
 	{name: "admin", path: "/admin", as: "admin"},
 	{name: "review", path: "/admin/review", as: "rita"},
+	{name: "flags", path: "/admin/flags", as: "admin"},
 }
 
 // TestScreenshots saves PNGs of the pages above, with the demo data, into
