@@ -70,21 +70,8 @@ func (s *Service) ReportsPerDay(ctx context.Context, a circle.Actor, from, to ti
 	if err := s.mayDecide(ctx, s.db, a, "", "see the platform's reports"); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT created_at / 86400000000, COUNT(*) FROM reports
-		WHERE created_at >= $1 AND created_at < $2 GROUP BY created_at / 86400000000`, from, to)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[time.Time]int64{}
-	for rows.Next() {
-		var day, n int64
-		if err := rows.Scan(&day, &n); err != nil {
-			return nil, err
-		}
-		out[time.Unix(day*86400, 0).UTC()] = n
-	}
-	return out, rows.Err()
+	return store.PerDay(ctx, s.db, `SELECT `+store.Day("created_at")+`, COUNT(*) FROM reports
+		WHERE created_at >= $1 AND created_at < $2 GROUP BY `+store.Day("created_at"), from, to)
 }
 
 // StrikesOf counts the strikes in force on each of the users: not revoked

@@ -178,24 +178,41 @@ func (s *Service) Home(ctx context.Context, a circle.Actor, p store.Page) ([]Pos
 	if a.Anonymous {
 		return nil, "", errs.E(errs.Unauthenticated, "Sign in to see your feed.")
 	}
+	return s.feed(ctx, a, p, true)
+}
+
+// Moments is the reader's friends' feed, newest first: the moments shared
+// with them (and their own), without circle posts, under the same rules
+// as Home.
+func (s *Service) Moments(ctx context.Context, a circle.Actor, p store.Page) ([]Post, string, error) {
+	if a.Anonymous {
+		return nil, "", errs.E(errs.Unauthenticated, "Sign in to see your friends' moments.")
+	}
+	return s.feed(ctx, a, p, false)
+}
+
+// feed reads a page of the home feed, or of moments only.
+func (s *Service) feed(ctx context.Context, a circle.Actor, p store.Page, withCircles bool) ([]Post, string, error) {
 	if len(p.After) > 1 {
 		return nil, "", store.BadCursor()
 	}
 	var out []Post
 	var next string
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
-		joined, err := circle.JoinedIDs(ctx, q, a.User.ID)
-		if err != nil {
-			return err
-		}
-		readable, err := s.circles.Readable(ctx, q, a, joined)
-		if err != nil {
-			return err
-		}
 		var circles []string
-		for _, id := range joined {
-			if readable[id] {
-				circles = append(circles, id)
+		if withCircles {
+			joined, err := circle.JoinedIDs(ctx, q, a.User.ID)
+			if err != nil {
+				return err
+			}
+			readable, err := s.circles.Readable(ctx, q, a, joined)
+			if err != nil {
+				return err
+			}
+			for _, id := range joined {
+				if readable[id] {
+					circles = append(circles, id)
+				}
 			}
 		}
 		hide, err := s.blockedSet(ctx, q, a)
