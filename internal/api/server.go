@@ -234,9 +234,13 @@ func (s *Server) session(r *http.Request) (account.Session, error) {
 	holder.checked = true
 	auth := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(auth, " ")
+	cookie := ""
+	if auth == "" {
+		cookie = webToken(r)
+	}
 	switch {
-	case auth == "" && webToken(r) != "":
-		holder.sess, holder.err = s.Accounts.Authenticate(r.Context(), webToken(r))
+	case cookie != "":
+		holder.sess, holder.err = s.Accounts.Authenticate(r.Context(), cookie)
 	case auth == "":
 		holder.err = errs.E(errs.Unauthenticated, "Sign in first: send the header Authorization: Bearer <token> from POST /api/v1/sessions.")
 	case !ok || !strings.EqualFold(scheme, "Bearer"):
