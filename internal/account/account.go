@@ -6,6 +6,7 @@ package account
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -79,6 +80,8 @@ type Service struct {
 	// unknown handle takes as long to refuse as a wrong password.
 	dummyHash string
 	cache     *principalCache
+	hooksMu   sync.Mutex
+	hooks     []invalidationHook // other caches' keys (OnInvalidation)
 
 	// Outbox carries the events this service announces: the changes of
 	// credit inputs (CreditChanged). Set it before use; nil announces

@@ -149,8 +149,44 @@ func (s *Service) invalidate(ctx context.Context, tx *store.Tx, key string) erro
 	if err != nil {
 		return err
 	}
-	tx.AfterCommit(func() { s.cache.evict(key) })
+	tx.AfterCommit(func() { s.evict(key) })
 	return nil
+}
+
+// Invalidate lets other packages' caches use the same channel: it records
+// in tx that key is stale, and once tx commits the function registered
+// for key's prefix (OnInvalidation) runs here at once and on every other
+// node at its next poll.
+func (s *Service) Invalidate(ctx context.Context, tx *store.Tx, key string) error {
+	return s.invalidate(ctx, tx, key)
+}
+
+// OnInvalidation has fn called with every invalidated key that begins
+// with prefix ("feed:" …), instead of the principal cache seeing it.
+// Register before serving.
+func (s *Service) OnInvalidation(prefix string, fn func(key string)) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.hooks = append(s.hooks, invalidationHook{prefix, fn})
+}
+
+type invalidationHook struct {
+	prefix string
+	fn     func(key string)
+}
+
+// evict hands key to the cache that owns it.
+func (s *Service) evict(key string) {
+	s.hooksMu.Lock()
+	hooks := s.hooks
+	s.hooksMu.Unlock()
+	for _, h := range hooks {
+		if strings.HasPrefix(key, h.prefix) {
+			h.fn(key)
+			return
+		}
+	}
+	s.cache.evict(key)
 }
 
 func userKey(id string) string      { return "user:" + id }
@@ -205,7 +241,7 @@ func (s *Service) PollInvalidations(ctx context.Context) error {
 	c.lastPoll = now
 	c.mu.Unlock()
 	for _, key := range fresh {
-		c.evict(key)
+		s.evict(key)
 	}
 	return nil
 }

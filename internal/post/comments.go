@@ -67,7 +67,10 @@ func (s *Service) Like(ctx context.Context, a circle.Actor, id string, like bool
 func (s *Service) counted(ctx context.Context, tx *store.Tx, p *Post) error {
 	_, err := tx.Exec(ctx, `UPDATE posts SET like_count = $1, comment_count = $2, tip_count = $3, tip_total = $4, hot = $5 WHERE id = $6`,
 		p.Likes, p.Comments, p.Tips.Count, p.Tips.Total, p.rescore(), p.ID)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.changed(ctx, tx, p.circleID, false)
 }
 
 // Comment is a comment on a post, or a reply to one.

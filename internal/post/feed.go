@@ -66,6 +66,7 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 		return CirclePage{}, errs.Field("sort", "Sort a circle's posts by new or hot, not %q.", errs.Clip(sortBy, 20))
 	}
 	out := CirclePage{Items: []Post{}}
+	gen := s.feeds.gen.Load() // before the snapshot: see firstPage
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
 		cp, err := s.circles.Enter(ctx, q, a, ref)
 		if err != nil {
@@ -79,7 +80,27 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 			return err
 		}
 		keep := func(p Post) bool { return !hide[p.authorID] }
-		var key func(Post) []string
+		key := func(p Post) []string { return []string{p.ID} }
+		if sortBy == SortHot {
+			key = func(p Post) []string { return []string{strconv.FormatFloat(p.hot, 'g', -1, 64), p.ID} }
+		}
+		// The first page comes from the cache unless blocks left too few.
+		if len(p.After) == 0 && p.Limit < feedDepth {
+			pg, err := s.firstPage(ctx, q, gen, cp.ID, sortBy)
+			if err != nil {
+				return err
+			}
+			if items := kept(pg.posts, keep, p.Limit+1); len(items) > p.Limit || pg.complete {
+				out.Items, out.NextCursor = store.NextCursor(p, items, key)
+				if len(pg.pinned) > 0 {
+					out.Pinned = kept(pg.pinned, keep, len(pg.pinned))
+				}
+				if err := s.likedBy(ctx, q, a, out.Pinned); err != nil {
+					return err
+				}
+				return s.likedBy(ctx, q, a, out.Items)
+			}
+		}
 		var items []Post
 		switch sortBy {
 		case SortNew:
@@ -87,7 +108,6 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 				return store.BadCursor()
 			}
 			after := first(p.After)
-			key = func(p Post) []string { return []string{p.ID} }
 			items, err = collect(p.Limit, func(n int) ([]Post, error) {
 				cond, args := "", []any{cp.ID}
 				if after != "" {
@@ -112,7 +132,6 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 			default:
 				return store.BadCursor()
 			}
-			key = func(p Post) []string { return []string{strconv.FormatFloat(p.hot, 'g', -1, 64), p.ID} }
 			items, err = collect(p.Limit, func(n int) ([]Post, error) {
 				cond, args := "", []any{cp.ID}
 				if after != "" {
@@ -130,7 +149,7 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 		}
 		out.Items, out.NextCursor = store.NextCursor(p, items, key)
 		if sortBy == SortNew && len(p.After) == 0 {
-			pinned, err := s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`, cp.ID)
+			pinned, err := s.pinned(ctx, q, cp.ID)
 			if err != nil {
 				return err
 			}
@@ -146,6 +165,11 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 		return s.fill(ctx, q, a, out.Items)
 	})
 	return out, err
+}
+
+// pinned reads a circle's pinned posts, the latest pinned first.
+func (s *Service) pinned(ctx context.Context, q store.Querier, circleID string) ([]Post, error) {
+	return s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`, circleID)
 }
 
 func first(ss []string) string {

@@ -90,11 +90,15 @@ type Service struct {
 	// Screener, if set, screens every post, comment and edit before it
 	// is written.
 	Screener Screener
+
+	feeds *feedCache // circles' first pages (feedcache.go)
 }
 
 // New returns the post service.
 func New(db *store.DB, circles *circle.Service, accounts *account.Service, w *wallet.Service) *Service {
-	return &Service{db: db, circles: circles, accounts: accounts, wallet: w}
+	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache()}
+	s.watchFeeds()
+	return s
 }
 
 // Author is who wrote something, as readers see them.
@@ -440,46 +444,58 @@ func (pl *place) mayPin() error {
 	return pl.circle.NeedModerator("pin posts")
 }
 
-// fill adds pictures and the reader's likes to posts.
+// fill sets the posts' pictures and the reader's standing.
 func (s *Service) fill(ctx context.Context, q store.Querier, a circle.Actor, ps []Post) error {
-	var withMedia, ids []string
+	if err := s.pictures(ctx, q, ps); err != nil {
+		return err
+	}
+	return s.likedBy(ctx, q, a, ps)
+}
+
+// pictures reads the pictures of the posts that have some.
+func (s *Service) pictures(ctx context.Context, q store.Querier, ps []Post) error {
+	var withMedia []string
 	at := make(map[string]int, len(ps))
 	for i, p := range ps {
 		at[p.ID] = i
-		ids = append(ids, p.ID)
 		if p.Media != nil {
 			withMedia = append(withMedia, p.ID)
-		}
-		if ps[i].Media == nil {
+		} else {
 			ps[i].Media = []Media{}
 		}
 	}
-	if len(withMedia) > 0 {
-		rows, err := q.Query(ctx, `SELECT post_id, id, width, height FROM media WHERE post_id IN (`+store.List(len(withMedia), 1)+`)
-			ORDER BY post_id, position`, anys(withMedia)...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var pid string
-			var m Media
-			if err := rows.Scan(&pid, &m.ID, &m.Width, &m.Height); err != nil {
-				rows.Close()
-				return err
-			}
-			m.URL, m.ThumbURL = PictureURL(m.ID, ""), PictureURL(m.ID, "thumb")
-			ps[at[pid]].Media = append(ps[at[pid]].Media, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	if a.Anonymous || len(ids) == 0 {
+	if len(withMedia) == 0 {
 		return nil
 	}
+	rows, err := q.Query(ctx, `SELECT post_id, id, width, height FROM media WHERE post_id IN (`+store.List(len(withMedia), 1)+`)
+		ORDER BY post_id, position`, anys(withMedia)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid string
+		var m Media
+		if err := rows.Scan(&pid, &m.ID, &m.Width, &m.Height); err != nil {
+			return err
+		}
+		m.URL, m.ThumbURL = PictureURL(m.ID, ""), PictureURL(m.ID, "thumb")
+		ps[at[pid]].Media = append(ps[at[pid]].Media, m)
+	}
+	return rows.Err()
+}
+
+// likedBy sets a signed-in reader's standing on each post: whether they
+// liked it.
+func (s *Service) likedBy(ctx context.Context, q store.Querier, a circle.Actor, ps []Post) error {
+	if a.Anonymous || len(ps) == 0 {
+		return nil
+	}
+	at := make(map[string]int, len(ps))
+	ids := make([]string, len(ps))
 	for i := range ps {
 		ps[i].Me = &Standing{}
+		at[ps[i].ID], ids[i] = i, ps[i].ID
 	}
 	rows, err := q.Query(ctx, `SELECT post_id FROM post_likes WHERE user_id = $1 AND post_id IN (`+store.List(len(ids), 2)+`)`,
 		append([]any{a.User.ID}, anys(ids)...)...)

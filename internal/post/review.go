@@ -94,6 +94,9 @@ func (s *Service) Decide(ctx context.Context, tx *store.Tx, id string, approved 
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(circle_id, '') FROM posts WHERE id = $1`, id).Scan(&circleID); err != nil || circleID == "" {
 		return err
 	}
+	if err := s.changed(ctx, tx, circleID, true); err != nil {
+		return err
+	}
 	return circle.Activity(ctx, tx, circleID)
 }
 
@@ -137,6 +140,9 @@ func (s *Service) Remove(ctx context.Context, tx *store.Tx, actorID, kind, id, r
 func (s *Service) removePost(ctx context.Context, tx *store.Tx, actorID, id, authorHandle, reason string, audited bool) error {
 	if _, err := tx.Exec(ctx, `UPDATE posts SET status = 'deleted', deleted_at = $1, deleted_by = $2, pinned_at = NULL, updated_at = $1
 		WHERE id = $3`, tx.Now, actorID, id); err != nil {
+		return err
+	}
+	if err := s.changedPost(ctx, tx, id); err != nil {
 		return err
 	}
 	if err := s.refundHeldTips(ctx, tx, id); err != nil {
@@ -203,7 +209,13 @@ func (s *Service) Restore(ctx context.Context, tx *store.Tx, kind, id string) er
 		p.Comments++
 		return s.counted(ctx, tx, &p)
 	}
-	_, err := tx.Exec(ctx, `UPDATE posts SET status = 'published', deleted_at = NULL, deleted_by = NULL, updated_at = $1
+	res, err := tx.Exec(ctx, `UPDATE posts SET status = 'published', deleted_at = NULL, deleted_by = NULL, updated_at = $1
 		WHERE id = $2 AND status IN ('rejected', 'deleted')`, tx.Now, id)
-	return err
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return s.changedPost(ctx, tx, id)
 }

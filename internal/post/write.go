@@ -124,6 +124,11 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, a circle.Actor, id, 
 	if err != nil {
 		return err
 	}
+	if status == Published {
+		if err := s.changed(ctx, tx, circleID, true); err != nil {
+			return err
+		}
+	}
 	return attach(ctx, tx, a.User.ID, id, d.MediaIDs)
 }
 
@@ -198,6 +203,9 @@ func (s *Service) Edit(ctx context.Context, a circle.Actor, id, text string) (Po
 			return err
 		}
 		if _, err = tx.Exec(ctx, `UPDATE posts SET body = $1, edited_at = $2, updated_at = $2 WHERE id = $3`, t, tx.Now, pl.ID); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, pl.circleID, true); err != nil {
 			return err
 		}
 		return s.screenEdit(ctx, tx, pl, v)
@@ -279,6 +287,9 @@ func (s *Service) Pin(ctx context.Context, a circle.Actor, id string, pin bool) 
 			return err
 		}
 		if err := pl.mayPin(); err != nil {
+			return err
+		}
+		if err := s.changed(ctx, tx, pl.circleID, true); err != nil {
 			return err
 		}
 		if !pin {

@@ -53,7 +53,7 @@ func (a *App) parseTemplates() {
 
 // funcs are the template functions, with "t" bound to l.
 func (a *App) funcs(l lang) template.FuncMap {
-	return template.FuncMap{
+	m := template.FuncMap{
 		"t":     l.T,
 		"asset": a.assetURL,
 		"money": money,
@@ -68,13 +68,20 @@ func (a *App) funcs(l lang) template.FuncMap {
 			}
 			return m
 		},
-		"initial": func(s string) string {
-			for _, r := range s {
-				return strings.ToUpper(string(r))
-			}
-			return "?"
-		},
+		"initial": initial,
 	}
+	for k, f := range postFuncs(l) {
+		m[k] = f
+	}
+	return m
+}
+
+// initial is a name's first letter, as an avatar shows it.
+func initial(s string) string {
+	for _, r := range s {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
 }
 
 // money writes an amount in minor units as yuan: 1250 → "¥12.50".

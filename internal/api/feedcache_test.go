@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/quanzi/quanzi/internal/account"
+	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/post"
+	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
+)
+
+// The first page of a circle's feed is served from memory (post's feed
+// cache). Every change must show on the next read: each step below reads
+// the feed first, so that the page is cached when the change is made.
+func TestCircleFeedShowsEveryChangeAtOnce(t *testing.T) {
+	e := newEnv(t)
+	owner, mei, lin := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser), e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Busy"})
+	e.join(mei, c)
+	e.join(lin, c)
+	feed := func(tok, query string) response {
+		t.Helper()
+		return e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/posts" + query, token: tok}, 200)
+	}
+	want := func(tok string, wantIDs ...string) response {
+		t.Helper()
+		r := feed(tok, "")
+		if fmt.Sprint(ids(r)) != fmt.Sprint(wantIDs) {
+			t.Fatalf("feed %v, want %v: %s", ids(r), wantIDs, r.body)
+		}
+		return r
+	}
+	a := e.postIn(owner, c, map[string]any{"text": "first"})
+	b := e.postIn(mei, c, map[string]any{"text": "second"})
+	want(lin, b, a)
+
+	// A new post.
+	x := e.postIn(owner, c, map[string]any{"text": "third"})
+	want(lin, x, b, a)
+
+	// A like: the count for everyone, and the liker's own standing.
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + a + "/like", token: lin}, 200)
+	r := want(lin, x, b, a)
+	got := r.json["items"].([]any)[2].(map[string]any)
+	if got["likes"] != float64(1) || got["me"].(map[string]any)["liked"] != true {
+		t.Fatalf("after a like: %v", got)
+	}
+	r = want(mei, x, b, a)
+	if got := r.json["items"].([]any)[2].(map[string]any); got["likes"] != float64(1) || got["me"].(map[string]any)["liked"] != false {
+		t.Fatalf("someone else's like is not mine: %v", got)
+	}
+
+	// An edit.
+	e.ok(req{method: "PATCH", path: "/api/v1/posts/" + b, token: mei, body: map[string]any{"text": "second, better"}}, 200)
+	if r := want(lin, x, b, a); r.json["items"].([]any)[1].(map[string]any)["text"] != "second, better" {
+		t.Fatalf("after an edit: %s", r.body)
+	}
+
+	// A pin, and back.
+	e.ok(req{method: "PUT", path: "/api/v1/posts/" + a + "/pin", token: owner}, 200)
+	if r := want(lin, x, b, a); len(r.json["pinned"].([]any)) != 1 || r.json["pinned"].([]any)[0].(map[string]any)["id"] != a {
+		t.Fatalf("after pinning: %s", r.body)
+	}
+	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + a + "/pin", token: owner}, 200)
+	if r := want(lin, x, b, a); r.json["pinned"] != nil {
+		t.Fatalf("after unpinning: %s", r.body)
+	}
+
+	// A block hides the blocked author from the blocker only.
+	e.ok(req{method: "PUT", path: "/api/v1/blocks/mei", token: lin}, 200)
+	want(lin, x, a)
+	want(owner, x, b, a)
+	e.ok(req{method: "DELETE", path: "/api/v1/blocks/mei", token: lin}, 204)
+
+	// A deletion.
+	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + x, token: owner}, 204)
+	want(lin, b, a)
+	want(mei, b, a)
+
+	// Hot order follows the counts.
+	if r := feed(lin, "?sort=hot"); ids(r)[0] != a {
+		t.Fatalf("the liked post leads the hot feed: %v", ids(r))
+	}
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + b + "/like", token: lin}, 200)
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + b + "/like", token: owner}, 200)
+	if r := feed(lin, "?sort=hot"); ids(r)[0] != b {
+		t.Fatalf("two likes take the lead in the hot feed: %v", ids(r))
+	}
+
+	// A page smaller than the cached one has its cursor, and the next
+	// page (read from the database) follows on.
+	p1 := feed(lin, "?limit=1")
+	next, _ := p1.json["next_cursor"].(string)
+	p2 := feed(lin, "?limit=1&cursor="+next)
+	if fmt.Sprint(ids(p1), ids(p2)) != fmt.Sprint([]string{b}, []string{a}) {
+		t.Fatalf("pages of one: %v then %v", ids(p1), ids(p2))
+	}
+}
+
+// A held post enters the cached feed when a moderator approves it.
+func TestCircleFeedShowsAnApprovedPost(t *testing.T) {
+	e := newEnv(t)
+	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Careful", "review": "all"})
+	e.join(mei, c)
+	mine := e.postIn(owner, c, map[string]any{"text": "the owner's own"})
+	held := e.postIn(mei, c, map[string]any{"text": "waits"})
+	if got := ids(e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: mei}, 200)); fmt.Sprint(got) != fmt.Sprint([]string{mine}) {
+		t.Fatalf("before review: %v", got)
+	}
+	q := e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/review", token: owner}, 200)
+	item := q.json["items"].([]any)[0].(map[string]any)["id"].(string)
+	e.ok(req{method: "POST", path: "/api/v1/review/" + item + "/approve", token: owner}, 200)
+	if got := ids(e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: mei}, 200)); fmt.Sprint(got) != fmt.Sprint([]string{held, mine}) {
+		t.Fatalf("after approval: %v", got)
+	}
+}
+
+// Another node sharing the database learns of a deletion at its next
+// poll of the invalidations, as it learns of a sign-out.
+func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Busy"})
+	e.join(mei, c)
+	a := e.postIn(owner, c, map[string]any{"text": "stays"})
+	gone := e.postIn(owner, c, map[string]any{"text": "goes"})
+
+	// Node B: its own services (and caches) on the same database.
+	accountsB := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
+	postsB := post.New(e.db, circle.New(e.db), accountsB, wallet.New(e.db, accountsB, wallet.NewSandbox(e.db)))
+	sess, err := accountsB.Authenticate(ctx, mei)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readB := func() []string {
+		t.Helper()
+		pg, err := postsB.CircleFeed(ctx, circle.ActorOf(sess), c, post.SortNew, store.Page{Limit: store.DefaultLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range pg.Items {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	if got := readB(); fmt.Sprint(got) != fmt.Sprint([]string{gone, a}) {
+		t.Fatalf("node B before: %v", got)
+	}
+	if err := accountsB.PollInvalidations(ctx); err != nil { // what was written before: applied
+		t.Fatal(err)
+	}
+	readB()
+	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + gone, token: owner}, 204)
+	if got := ids(e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: mei}, 200)); fmt.Sprint(got) != fmt.Sprint([]string{a}) {
+		t.Fatalf("node A after the deletion: %v", got)
+	}
+	if err := accountsB.PollInvalidations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := readB(); fmt.Sprint(got) != fmt.Sprint([]string{a}) {
+		t.Fatalf("node B after its poll still shows the deleted post: %v", got)
+	}
+}

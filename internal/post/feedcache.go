@@ -1,0 +1,179 @@
+package post
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quanzi/quanzi/internal/store"
+)
+
+// The first page of a circle's feed is what nearly every reader asks
+// for, and reading it is most of a feed request's cost: twenty-odd posts
+// spread over the posts table, their authors and their pictures. So each
+// node keeps the first feedDepth published posts of the circles being
+// read, as everyone sees them. Nothing about the reader is cached: the
+// circle's rules, bans, blocks and the reader's likes are decided for
+// each request, as before.
+//
+// Staleness:
+//   - A post published, edited, pinned, held, deleted or restored marks its
+//     circle's pages stale in the same transaction: this node drops them
+//     once it commits, and the other nodes at their next poll of the
+//     accounts' invalidation rows (a quarter of a second), so a deleted
+//     post leaves every node's feed at once.
+//   - A like, comment or tip drops this node's pages only; other nodes'
+//     counts catch up within feedTTL.
+//   - A page loaded while anything was dropped is not kept (generation).
+const (
+	feedDepth    = 50
+	feedTTL      = 5 * time.Second
+	feedMaxPages = 4096
+)
+
+type feedKey struct{ circleID, sort string }
+
+// feedPage is a circle's first posts in one sort, pictures filled in,
+// without any reader's standing.
+type feedPage struct {
+	posts    []Post
+	pinned   []Post // SortNew only
+	complete bool   // posts holds every published post of the circle
+	loaded   time.Time
+}
+
+type feedCache struct {
+	mu    sync.Mutex
+	gen   atomic.Uint64 // bumped by every eviction
+	pages map[feedKey]*feedPage
+}
+
+func newFeedCache() *feedCache { return &feedCache{pages: map[feedKey]*feedPage{}} }
+
+func (c *feedCache) get(k feedKey) *feedPage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pg := c.pages[k]
+	if pg != nil && time.Since(pg.loaded) > feedTTL {
+		delete(c.pages, k)
+		return nil
+	}
+	return pg
+}
+
+// put keeps pg unless something was evicted since gen was read.
+func (c *feedCache) put(gen uint64, k feedKey, pg *feedPage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
+	if len(c.pages) >= feedMaxPages {
+		for old := range c.pages { // any will do: a full cache is rare
+			delete(c.pages, old)
+			if len(c.pages) < feedMaxPages*3/4 {
+				break
+			}
+		}
+	}
+	c.pages[k] = pg
+}
+
+// evict drops a circle's pages.
+func (c *feedCache) evict(circleID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen.Add(1)
+	delete(c.pages, feedKey{circleID, SortNew})
+	delete(c.pages, feedKey{circleID, SortHot})
+}
+
+// feedKeyPrefix names a circle's feed pages among the invalidation keys.
+const feedKeyPrefix = "feed:"
+
+// watchFeeds has other nodes' invalidations reach this node's pages.
+func (s *Service) watchFeeds() {
+	if s.accounts != nil {
+		s.accounts.OnInvalidation(feedKeyPrefix, func(key string) { s.feeds.evict(strings.TrimPrefix(key, feedKeyPrefix)) })
+	}
+}
+
+// changed marks a circle's cached pages stale once tx commits: on every
+// node when a post appeared, changed or went away (everywhere), on this
+// one when only counts moved. Moments (no circle) are not cached.
+func (s *Service) changed(ctx context.Context, tx *store.Tx, circleID string, everywhere bool) error {
+	if circleID == "" {
+		return nil
+	}
+	if everywhere && s.accounts != nil {
+		return s.accounts.Invalidate(ctx, tx, feedKeyPrefix+circleID)
+	}
+	tx.AfterCommit(func() { s.feeds.evict(circleID) })
+	return nil
+}
+
+// changedPost is changed for a post known by id.
+func (s *Service) changedPost(ctx context.Context, tx *store.Tx, postID string) error {
+	var circleID string
+	err := tx.QueryRow(ctx, `SELECT COALESCE(circle_id, '') FROM posts WHERE id = $1`, postID).Scan(&circleID)
+	if err == store.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.changed(ctx, tx, circleID, true)
+}
+
+// firstPage returns a circle's first page in a sort, from the cache or
+// read in q. gen is the cache's generation read before q began, so that
+// a page read from a snapshot older than an eviction is not kept.
+func (s *Service) firstPage(ctx context.Context, q store.Querier, gen uint64, circleID, sortBy string) (*feedPage, error) {
+	k := feedKey{circleID, sortBy}
+	if pg := s.feeds.get(k); pg != nil {
+		return pg, nil
+	}
+	order := `p.id DESC`
+	if sortBy == SortHot {
+		order = `p.hot DESC, p.id DESC`
+	}
+	pg := &feedPage{loaded: time.Now()}
+	var err error
+	pg.posts, err = s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published' ORDER BY `+order+` LIMIT `+itoa(feedDepth+1), circleID)
+	if err != nil {
+		return nil, err
+	}
+	if pg.complete = len(pg.posts) <= feedDepth; !pg.complete {
+		pg.posts = pg.posts[:feedDepth]
+	}
+	if sortBy == SortNew {
+		if pg.pinned, err = s.pinned(ctx, q, circleID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.pictures(ctx, q, pg.posts); err != nil {
+		return nil, err
+	}
+	if err := s.pictures(ctx, q, pg.pinned); err != nil {
+		return nil, err
+	}
+	s.feeds.put(gen, k, pg)
+	return pg, nil
+}
+
+// kept copies the posts keep accepts, at most n of them, so that the
+// reader's standing can be set on the copies.
+func kept(ps []Post, keep func(Post) bool, n int) []Post {
+	out := make([]Post, 0, min(len(ps), n))
+	for _, p := range ps {
+		if len(out) == n {
+			break
+		}
+		if keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
