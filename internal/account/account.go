@@ -84,6 +84,11 @@ type Service struct {
 	// credit inputs (CreditChanged). Set it before use; nil announces
 	// nothing.
 	Outbox *event.Outbox
+	// ClaimDecided, if set, is told in the deciding transaction that a
+	// reviewer approved, rejected or revoked one of userID's claims (v, as
+	// decided), so the user hears of it together with the decision
+	// (notify.Service.ClaimDecided). An error from it fails the decision.
+	ClaimDecided func(ctx context.Context, tx *store.Tx, userID, reviewerID string, v Verification) error
 }
 
 // New returns the account service.
