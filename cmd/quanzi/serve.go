@@ -138,6 +138,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	// Scores whose inputs changed are recomputed a second after the event.
 	accounts.FollowCreditChanges(ctx, outbox, time.Second, log)
 	notes := notify.New(db, outbox)
+	accounts.ClaimDecided = notes.ClaimDecided
 	circles := circle.New(db)
 	circles.Notifier = notes
 	posts := post.New(db, circles, accounts, wallets)

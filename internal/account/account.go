@@ -87,6 +87,11 @@ type Service struct {
 	// credit inputs (CreditChanged). Set it before use; nil announces
 	// nothing.
 	Outbox *event.Outbox
+	// ClaimDecided, if set, is told in the deciding transaction that a
+	// reviewer approved, rejected or revoked one of userID's claims (v, as
+	// decided), so the user hears of it together with the decision
+	// (notify.Service.ClaimDecided). An error from it fails the decision.
+	ClaimDecided func(ctx context.Context, tx *store.Tx, userID, reviewerID string, v Verification) error
 }
 
 // New returns the account service.
@@ -133,18 +138,24 @@ func NormalizeHandle(h string) (string, error) {
 	return h, nil
 }
 
+// MaxDisplayNameLen is the longest display name, in characters.
+const MaxDisplayNameLen = 50
+
 // CheckDisplayName trims a display name and checks it.
 func CheckDisplayName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if !utf8.ValidString(name) {
-		return "", errs.Field("display_name", "The display name must be valid UTF-8 text.")
+		return "", errs.Field("display_name", "The display name must be valid UTF-8 text.").
+			Say("zh", "昵称必须是有效的 UTF-8 文字。")
 	}
-	if n := utf8.RuneCountInString(name); n > 50 {
-		return "", errs.Field("display_name", "The display name must be at most 50 characters long; it has %d.", n)
+	if n := utf8.RuneCountInString(name); n > MaxDisplayNameLen {
+		return "", errs.Field("display_name", "The display name must be at most %d characters long; it has %d.", MaxDisplayNameLen, n).
+			Say("zh", "昵称最多 %d 个字符，现在有 %d 个。", MaxDisplayNameLen, n)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) || r == '\u200b' || r == '\u202e' {
-			return "", errs.Field("display_name", "The display name may not contain control or invisible characters.")
+			return "", errs.Field("display_name", "The display name may not contain control or invisible characters.").
+				Say("zh", "昵称不能包含控制字符或不可见字符。")
 		}
 	}
 	return name, nil

@@ -479,8 +479,13 @@ func (s *Service) decide(ctx context.Context, reviewer User, id, from, to string
 		if err := s.CreditChanged(ctx, tx, userID); err != nil { // the identity level is a factor
 			return err
 		}
-		v, err = s.Verification(ctx, tx, id)
-		return err
+		if v, err = s.Verification(ctx, tx, id); err != nil {
+			return err
+		}
+		if s.ClaimDecided == nil {
+			return nil
+		}
+		return s.ClaimDecided(ctx, tx, userID, reviewer.ID, v)
 	})
 	return v, err
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/credit"
+	"github.com/quanzi/quanzi/internal/errs"
 )
 
 func (s *Server) accountRoutes() {
@@ -20,6 +21,9 @@ func (s *Server) accountRoutes() {
 		Summary: "Sign out everywhere: end every session of the caller.", Status: http.StatusNoContent, handle: s.logoutAll})
 	s.add(route{Method: "GET", Path: "/api/v1/me", Tag: "accounts", Access: signedIn,
 		Summary: "The caller's profile, with claimed and verified attributes.", Response: meResponse{}, handle: s.me})
+	s.add(route{Method: "PATCH", Path: "/api/v1/me", Tag: "accounts", Access: signedIn,
+		Summary: "Change the caller's profile: the display name (1 to 50 characters, trimmed). Returns the profile.",
+		Body:    profileRequest{}, Response: meResponse{}, handle: s.updateMe})
 	s.add(route{Method: "PUT", Path: "/api/v1/me/password", Tag: "accounts", Access: signedIn,
 		Summary: "Change the password; every other session ends.", Body: passwordRequest{}, Status: http.StatusNoContent, handle: s.changePassword})
 }
@@ -103,6 +107,28 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	sess, _ := s.session(r)
 	claims := sess.ClaimsNow()
 	writeJSON(w, http.StatusOK, meResponse{User: sess.User, Verified: account.VerifiedOf(claims), Claims: claims, CreditScore: sess.Credit})
+	return nil
+}
+
+type profileRequest struct {
+	DisplayName *string `json:"display_name"`
+}
+
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
+	var req profileRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if req.DisplayName == nil {
+		return errs.Field("display_name", "Send the new display_name; it is the only field of the profile that can be changed.")
+	}
+	sess, _ := s.session(r)
+	u, err := s.Accounts.SetDisplayName(r.Context(), sess.User.ID, *req.DisplayName)
+	if err != nil {
+		return err
+	}
+	claims := sess.ClaimsNow()
+	writeJSON(w, http.StatusOK, meResponse{User: u, Verified: account.VerifiedOf(claims), Claims: claims, CreditScore: sess.Credit})
 	return nil
 }
 

@@ -31,8 +31,9 @@ func TestRightsAndPreviewsInChinese(t *testing.T) {
 	want := map[string]circle.Right{
 		"join": {Reason: "Joining here needs a credit score of at least 750; yours is 712.",
 			ReasonZH: "加入这个圈子需要信用分至少 750；你的是 712。"},
-		// Not a member: a fixed sentence, translated by the web app.
-		"comment": {Reason: "Only members may take part in Campus Diary (commenting); join it first."},
+		// Not a member: the circle's own sentence, with its Chinese.
+		"comment": {Reason: "Only members may take part in Campus Diary (commenting); join it first.",
+			ReasonZH: "只有 Campus Diary 的成员才能评论；请先加入。"},
 	}
 	for act, w := range want {
 		if got := c.Me.Rights[act]; got != w {

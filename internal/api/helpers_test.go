@@ -66,6 +66,7 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	outbox := event.New(db)
 	accounts.Outbox = outbox
 	notes := notify.New(db, outbox)
+	accounts.ClaimDecided = notes.ClaimDecided
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)

@@ -43,7 +43,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 func TestUnknownRoutesAndMethodsAreProblems(t *testing.T) {
 	e := newEnv(t)
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/nothing"}), 404, "not_found")
-	r := e.do(req{method: "PATCH", path: "/api/v1/me"})
+	r := e.do(req{method: "DELETE", path: "/api/v1/me"})
 	wantProblem(t, r, 405, "method_not_allowed")
 	if !strings.Contains(r.header.Get("Allow"), "GET") {
 		t.Fatalf("405 without Allow: %v", r.header)

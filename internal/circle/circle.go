@@ -393,7 +393,7 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 		if act == policy.View && v.Visibility == Open && v.Policies.View == "" {
 			return nil
 		}
-		return errs.E(errs.Unauthenticated, "Sign in for %s.", what)
+		return errs.E(errs.Unauthenticated, "Sign in for %s.", what).Say("zh", "请先登录再%s。", verbZH(act))
 	}
 	if v.ban != nil {
 		return v.ban.refusal()
@@ -418,11 +418,14 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 		fallthrough
 	default:
 		if !v.member() {
-			return errs.E(errs.Forbidden, "Only members may take part in %s (%s); join it first.", v.Name, what)
+			return errs.E(errs.Forbidden, "Only members may take part in %s (%s); join it first.", v.Name, what).
+				Say("zh", "只有 %s 的成员才能%s；请先加入。", v.Name, verbZH(act))
 		}
 		if (act == policy.Post || act == policy.Comment) && v.muted() {
+			until := v.mutedUntil.UTC().Format("2006-01-02 15:04 UTC")
 			return errs.E(CodeMuted, "A moderator muted you in %s until %s (%s): you cannot post or comment there until then.",
-				v.Name, v.mutedUntil.UTC().Format("2006-01-02 15:04 UTC"), strings.ReplaceAll(v.muteReason, "_", " "))
+				v.Name, until, strings.ReplaceAll(v.muteReason, "_", " ")).
+				Say("zh", "版主在 %s 将你禁言至 %s（%s）：在此之前你不能在那里发帖或评论。", v.Name, until, reasonZH(v.muteReason))
 		}
 	}
 	return check(*v.Policies.of(act), act, input(a, v))
@@ -432,7 +435,8 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 // shut circle, hear when they try to act in it.
 func (v *view) shutRefusal() error {
 	return errs.E(CodeShut, "The platform closed %s (%s): it can be read by the platform's staff, but nothing can happen in it until it is reopened.",
-		v.Name, strings.ReplaceAll(v.ShutReason, "_", " "))
+		v.Name, strings.ReplaceAll(v.ShutReason, "_", " ")).
+		Say("zh", "平台关闭了 %s（%s）：平台工作人员仍可查看，但在重新开放之前，其中不能有任何新动态。", v.Name, reasonZH(v.ShutReason))
 }
 
 // muted says whether a mute is in force on the actor.
@@ -451,11 +455,13 @@ func (s *Service) mayJoin(a Actor, v *view, invited bool) error {
 	case v.Archived:
 		return errs.E(CodeArchived, "This circle is archived: it takes no new members.")
 	case v.member():
-		return errs.E(CodeAlreadyMember, "You are already a member of %s.", v.Name)
+		return errs.E(CodeAlreadyMember, "You are already a member of %s.", v.Name).Say("zh", "你已经是 %s 的成员了。", v.Name)
 	case v.role == RolePending:
-		return errs.E(CodeRequestPending, "Your request to join %s is waiting for a moderator.", v.Name)
+		return errs.E(CodeRequestPending, "Your request to join %s is waiting for a moderator.", v.Name).
+			Say("zh", "你加入 %s 的申请正在等待版主处理。", v.Name)
 	case v.Visibility == Closed && !invited:
-		return errs.E(CodeInviteRequired, "%s is invitation-only: join with an invite code from a member.", v.Name)
+		return errs.E(CodeInviteRequired, "%s is invitation-only: join with an invite code from a member.", v.Name).
+			Say("zh", "%s 仅限邀请加入：请使用成员给你的邀请码。", v.Name)
 	}
 	return check(v.Policies.Join, policy.Join, input(a, v))
 }
@@ -469,7 +475,8 @@ func check(expr string, act policy.Action, in policy.Input) error {
 	}
 	rule, err := policy.Compile(expr)
 	if err != nil {
-		return errs.E(errs.Forbidden, "This circle's rule for %s cannot be checked right now; ask its owner to save it again.", act.Verb())
+		return errs.E(errs.Forbidden, "This circle's rule for %s cannot be checked right now; ask its owner to save it again.", act.Verb()).
+			Say("zh", "这个圈子关于%s的规则现在无法检查；请圈主重新保存它。", verbZH(act))
 	}
 	return rule.Check(act, in)
 }

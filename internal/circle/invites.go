@@ -68,7 +68,9 @@ func (i *Invite) usable(now time.Time) error {
 	case i.RevokedAt != nil:
 		return &errs.Error{Code: CodeInviteRevoked, Field: "invite_code", Message: "This invite code was withdrawn by the circle; ask a member for a new one."}
 	case i.ExpiresAt != nil && !now.Before(*i.ExpiresAt):
-		return &errs.Error{Code: CodeInviteExpired, Field: "invite_code", Message: "This invite code expired on " + i.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC") + "; ask a member for a new one."}
+		at := i.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+		return (&errs.Error{Code: CodeInviteExpired, Field: "invite_code", Message: "This invite code expired on " + at + "; ask a member for a new one."}).
+			Say("zh", "这个邀请码已于 %s 过期；请向成员要一个新的。", at)
 	case i.MaxUses != nil && i.Uses >= *i.MaxUses:
 		return &errs.Error{Code: CodeInviteUsedUp, Field: "invite_code", Message: "This invite code has been used as many times as it allows; ask a member for a new one."}
 	}
@@ -257,7 +259,8 @@ func (s *Service) fileRequest(ctx context.Context, tx *store.Tx, a Actor, v *vie
 	_, err := tx.Exec(ctx, `INSERT INTO circle_join_requests (id, circle_id, user_id, answer, invite_id, status, created_at)
 		VALUES ($1, $2, $3, $4, $5, 'pending', $6)`, r.ID, v.ID, a.User.ID, answer, invite, tx.Now)
 	if errs.Is(err, errs.Conflict) {
-		return Request{}, errs.E(CodeRequestPending, "Your request to join %s is already waiting for a moderator.", v.Name)
+		return Request{}, errs.E(CodeRequestPending, "Your request to join %s is already waiting for a moderator.", v.Name).
+			Say("zh", "你加入 %s 的申请已在等待版主处理。", v.Name)
 	}
 	return r, err
 }

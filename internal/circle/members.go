@@ -51,7 +51,7 @@ func (s *Service) Join(ctx context.Context, a Actor, ref string, jr JoinRequest)
 	}
 	answer := strings.TrimSpace(jr.Answer)
 	if len([]rune(answer)) > MaxAnswer {
-		return Joined{}, errs.Field("answer", "The answer may be at most %d characters.", MaxAnswer)
+		return Joined{}, errs.Field("answer", "The answer may be at most %d characters.", MaxAnswer).Say("zh", "回答最多 %d 个字符。", MaxAnswer)
 	}
 	var out Joined
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
@@ -70,7 +70,7 @@ func (s *Service) Join(ctx context.Context, a Actor, ref string, jr JoinRequest)
 		approval := v.JoinApproval || (inv != nil && inv.RequiresApproval)
 		if approval {
 			if v.JoinQuestion != "" && answer == "" {
-				return errs.Field("answer", "%s asks: %s", v.Name, v.JoinQuestion)
+				return errs.Field("answer", "%s asks: %s", v.Name, v.JoinQuestion).Say("zh", "%s 想知道：%s", v.Name, v.JoinQuestion)
 			}
 			if inv != nil {
 				if err := useInvite(ctx, tx, inv, a.User.ID); err != nil {
@@ -120,7 +120,7 @@ func (s *Service) loadForJoin(ctx context.Context, tx *store.Tx, a Actor, ref, c
 		// A wrong code to an open circle says so; to a closed one the circle
 		// stays unknown.
 		if v, lerr := s.load(ctx, tx, a, ref); lerr == nil {
-			return nil, nil, &errs.Error{Code: errs.NotFound, Field: "invite_code", Message: "That invite code is not one of " + v.Name + "'s."}
+			return nil, nil, notYourCode(v.Name)
 		}
 		return nil, nil, notFound(ref)
 	}
@@ -135,7 +135,7 @@ func (s *Service) loadForJoin(ctx context.Context, tx *store.Tx, a Actor, ref, c
 		if v.Visibility == Closed && !v.member() {
 			return nil, nil, notFound(ref)
 		}
-		return nil, nil, &errs.Error{Code: errs.NotFound, Field: "invite_code", Message: "That invite code is not one of " + v.Name + "'s."}
+		return nil, nil, notYourCode(v.Name)
 	}
 	return v, inv, nil
 }
@@ -383,8 +383,12 @@ func (b *Ban) refusal() error {
 	if b.Until != nil {
 		until = "until " + b.Until.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	return &errs.Error{Code: CodeBanned, Message: fmt.Sprintf("You are banned from this circle %s: %s", until, b.Reason),
+	e := &errs.Error{Code: CodeBanned, Message: fmt.Sprintf("You are banned from this circle %s: %s", until, b.Reason),
 		Extra: map[string]any{"until": b.Until}}
+	if b.Until == nil {
+		return e.Say("zh", "你已被这个圈子永久封禁：%s", b.Reason)
+	}
+	return e.Say("zh", "你已被这个圈子封禁至 %s：%s", b.Until.UTC().Format("2006-01-02 15:04 UTC"), b.Reason)
 }
 
 func (s *Service) activeBan(ctx context.Context, q store.Querier, circleID, userID string) (*Ban, error) {
@@ -537,4 +541,10 @@ func (s *Service) Bans(ctx context.Context, a Actor, ref string) ([]Ban, error) 
 		out = append(out, b)
 	}
 	return out, rows.Err()
+}
+
+// notYourCode refuses an invite code of another circle.
+func notYourCode(name string) error {
+	return (&errs.Error{Code: errs.NotFound, Field: "invite_code", Message: "That invite code is not one of " + name + "'s."}).
+		Say("zh", "这个邀请码不是 %s 的。", name)
 }

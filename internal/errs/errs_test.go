@@ -21,3 +21,16 @@ func TestIn(t *testing.T) {
 		t.Errorf("In(zh) without translations = %q, want the message", got)
 	}
 }
+
+func TestSay(t *testing.T) {
+	e := Field("text", "The text is %d characters long; at most %d are allowed.", 5100, 5000).Say("zh", "正文有 %d 个字符，最多 %d 个。", 5100, 5000)
+	if got := e.In("zh"); got != "正文有 5100 个字符，最多 5000 个。" {
+		t.Errorf("In(zh) = %q", got)
+	}
+	if got := e.In("en"); got != "The text is 5100 characters long; at most 5000 are allowed." {
+		t.Errorf("In(en) = %q", got)
+	}
+	if e.Field != "text" || e.Code != Invalid {
+		t.Errorf("Say changed the error: %+v", e)
+	}
+}

@@ -69,7 +69,9 @@ func (p *Processor) Process(ctx context.Context, data []byte, filename string) (
 		return nil, errs.E(CodeEmptyFile, "The file is empty.")
 	}
 	if len(data) > MaxBytes {
-		return nil, errs.E(errs.TooLarge, "The file is %.1f MiB; pictures may be at most %d MiB.", float64(len(data))/(1<<20), MaxBytes>>20)
+		mib := float64(len(data)) / (1 << 20)
+		return nil, errs.E(errs.TooLarge, "The file is %.1f MiB; pictures may be at most %d MiB.", mib, MaxBytes>>20).
+			Say("zh", "文件有 %.1f MiB；图片最大 %d MiB。", mib, MaxBytes>>20)
 	}
 	format := sniff(data)
 	if format == "" {
@@ -89,16 +91,17 @@ func (p *Processor) Process(ctx context.Context, data []byte, filename string) (
 	if w, h := cfg.Width, cfg.Height; w <= 0 || h <= 0 {
 		return nil, corruptError(format, fmt.Errorf("header says %d×%d", w, h))
 	} else if w > MaxSide || h > MaxSide || int64(w)*int64(h) > MaxPixels {
-		return nil, &errs.Error{
+		return nil, (&errs.Error{
 			Code: CodeImageTooLarge,
 			Message: fmt.Sprintf("The picture is %d×%d pixels; it may have at most %d million pixels and %d on a side.",
 				w, h, MaxPixels/1_000_000, MaxSide),
 			Extra: map[string]any{"width": w, "height": h},
-		}
+		}).Say("zh", "图片是 %d×%d 像素；最多 %d 百万像素，每边最多 %d 像素。", w, h, MaxPixels/1_000_000, MaxSide)
 	}
 	if format == "gif" {
 		if n, _ := gifFrames(data, MaxFrames); n > MaxFrames {
-			return nil, errs.E(CodeTooManyFrames, "The GIF has more than %d frames; send a shorter animation or a still picture.", MaxFrames)
+			return nil, errs.E(CodeTooManyFrames, "The GIF has more than %d frames; send a shorter animation or a still picture.", MaxFrames).
+				Say("zh", "这个 GIF 超过 %d 帧；请发送更短的动图或静态图片。", MaxFrames)
 		}
 	}
 	orientation, weight := 1, p.weight(format, cfg.Width, cfg.Height)
@@ -145,11 +148,11 @@ func safely(f func() error) (err error) {
 }
 
 func corruptError(format string, err error) *errs.Error {
-	return &errs.Error{
+	return (&errs.Error{
 		Code:    CodeCorruptImage,
 		Message: fmt.Sprintf("The file starts like a %s image but cannot be read: it may be truncated or damaged.", formatNames[format]),
 		Err:     err,
-	}
+	}).Say("zh", "文件开头像是 %s 图片，但无法读取：它可能不完整或已损坏。", formatNames[format])
 }
 
 // codecs are the decoders of the formats accepted, by sniffed name.

@@ -151,8 +151,9 @@ func (s *Service) Upload(ctx context.Context, a circle.Actor, data []byte, name 
 		return Upload{}, err
 	}
 	if pending >= MaxPending {
-		return Upload{}, &errs.Error{Code: CodeTooManyUploads, RetryAfter: time.Hour,
-			Message: fmt.Sprintf("You have %d pictures not yet in a post; post or delete some before uploading more.", pending)}
+		return Upload{}, (&errs.Error{Code: CodeTooManyUploads, RetryAfter: time.Hour,
+			Message: fmt.Sprintf("You have %d pictures not yet in a post; post or delete some before uploading more.", pending)}).
+			Say("zh", "你有 %d 张图片还没发到帖子里；请先发布或删除一些，再继续上传。", pending)
 	}
 	res, err := s.proc.Process(ctx, data, name)
 	if err != nil {

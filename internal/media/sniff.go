@@ -35,9 +35,11 @@ func unsupportedType(data []byte) *errs.Error {
 		kind = kind[:i]
 	}
 	if kind == "application/octet-stream" {
-		return errs.E(errs.UnsupportedType, "This file is not a picture we accept: send a JPEG, PNG, GIF or WebP image.")
+		return errs.E(errs.UnsupportedType, "This file is not a picture we accept: send a JPEG, PNG, GIF or WebP image.").
+			Say("zh", "这个文件不是我们接受的图片：请发送 JPEG、PNG、GIF 或 WebP 图片。")
 	}
-	return errs.E(errs.UnsupportedType, "This file looks like %s, not a picture we accept: send a JPEG, PNG, GIF or WebP image.", kind)
+	return errs.E(errs.UnsupportedType, "This file looks like %s, not a picture we accept: send a JPEG, PNG, GIF or WebP image.", kind).
+		Say("zh", "这个文件看起来是 %s，不是我们接受的图片：请发送 JPEG、PNG、GIF 或 WebP 图片。", kind)
 }
 
 // extFormats maps file-name extensions to the format they promise. The
@@ -65,7 +67,8 @@ func checkExtension(name, format string) error {
 		return nil
 	}
 	return errs.E(CodeExtensionMismatch, "The file is named .%s but its content is a %s image; rename it or send the right file.",
-		errs.Clip(ext, 10), formatNames[format])
+		errs.Clip(ext, 10), formatNames[format]).
+		Say("zh", "文件名是 .%s，内容却是 %s 图片；请改名或发送正确的文件。", errs.Clip(ext, 10), formatNames[format])
 }
 
 // fileExtension returns what follows the last dot of the name's last path

@@ -35,6 +35,11 @@ const (
 	KindMessage        = "message"
 	KindJoinDecided    = "join_decided"
 	KindReviewDecided  = "review_decided"
+	// A reviewer decided one of the recipient's verification claims (see
+	// ClaimDecided).
+	KindClaimApproved = "verification_approved"
+	KindClaimRejected = "verification_rejected"
+	KindClaimRevoked  = "verification_revoked"
 )
 
 // Error codes.

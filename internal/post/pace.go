@@ -38,8 +38,9 @@ func checkPace(ctx context.Context, tx *store.Tx, cp *circle.Place, userID strin
 				continue
 			}
 			if wait := last.Add(time.Duration(cp.SlowModeSeconds) * time.Second).Sub(tx.Now); wait > 0 {
-				return errs.E(CodeSlowMode, "%s is in slow mode: one post or comment every %s. Wait %s more.",
-					cp.Name, time.Duration(cp.SlowModeSeconds)*time.Second, wait.Round(time.Second))
+				every := time.Duration(cp.SlowModeSeconds) * time.Second
+				return errs.E(CodeSlowMode, "%s is in slow mode: one post or comment every %s. Wait %s more.", cp.Name, every, wait.Round(time.Second)).
+					Say("zh", "%s 开启了慢速模式：每 %s 只能发一次帖子或评论。请再等 %s。", cp.Name, durationZH(every), durationZH(wait))
 			}
 		}
 	}
@@ -50,7 +51,8 @@ func checkPace(ctx context.Context, tx *store.Tx, cp *circle.Place, userID strin
 			return err
 		}
 		if n >= cp.PostsPerDay {
-			return errs.E(CodePostLimit, "%s takes at most %s from each member in 24 hours; you have made %d.", cp.Name, plural(cp.PostsPerDay, "post"), n)
+			return errs.E(CodePostLimit, "%s takes at most %s from each member in 24 hours; you have made %d.", cp.Name, plural(cp.PostsPerDay, "post"), n).
+				Say("zh", "%s 每位成员 24 小时内最多发 %d 条帖子；你已发了 %d 条。", cp.Name, cp.PostsPerDay, n)
 		}
 	}
 	return nil

@@ -213,7 +213,8 @@ func checkText(text string, max int, field string) (string, error) {
 		return "", errs.Field(field, "The text is not valid UTF-8.")
 	}
 	if n := utf8.RuneCountInString(t); n > max {
-		return "", &errs.Error{Code: CodeTooLong, Field: field, Message: fmt.Sprintf("The text is %d characters long; at most %d are allowed.", n, max)}
+		return "", (&errs.Error{Code: CodeTooLong, Field: field, Message: fmt.Sprintf("The text is %d characters long; at most %d are allowed.", n, max)}).
+			Say("zh", "内容有 %d 个字符，最多允许 %d 个。", n, max)
 	}
 	return t, nil
 }
@@ -347,7 +348,8 @@ func (s *Service) mayInteract(ctx context.Context, q store.Querier, pl *place, a
 		return errs.E(errs.Unauthenticated, "Sign in to %s.", what)
 	}
 	if pl.Status != Published {
-		return errs.E(CodeInReview, "This post is waiting for review; it cannot be %s until it is published.", pastTense(what))
+		return errs.E(CodeInReview, "This post is waiting for review; it cannot be %s until it is published.", pastTense(what)).
+			Say("zh", "这条帖子正在等待审核；发布之前不能%s。", verbZH(what))
 	}
 	if pl.circle != nil {
 		if err := pl.circle.May(act); err != nil {
@@ -424,8 +426,9 @@ func (pl *place) mayEdit(now time.Time) error {
 		return errs.E(errs.Forbidden, "Only its author may edit a post.")
 	}
 	if now.Sub(pl.CreatedAt) > EditWindow {
-		return errs.E(CodeEditWindow, "A post can be edited for %s after it is posted; this one was posted at %s.",
-			"an hour", pl.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		at := pl.CreatedAt.UTC().Format("2006-01-02 15:04 UTC")
+		return errs.E(CodeEditWindow, "A post can be edited for %s after it is posted; this one was posted at %s.", "an hour", at).
+			Say("zh", "帖子发布后%s内可以编辑；这条发布于 %s。", "一小时", at)
 	}
 	return nil
 }

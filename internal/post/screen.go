@@ -153,18 +153,20 @@ func (s *Service) screen(ctx context.Context, q store.Querier, sc Screening) (Ve
 // blocked is the refusal of a post or comment for a blocking finding.
 func blocked(kind string, f Finding) error {
 	if f.Cause != CauseScreenWords {
-		return &errs.Error{Code: CodeBlockedImage, Field: "media_ids",
-			Message: fmt.Sprintf("Picture %d matches a picture that may not be posted; remove it and try again.", f.Picture)}
+		return (&errs.Error{Code: CodeBlockedImage, Field: "media_ids",
+			Message: fmt.Sprintf("Picture %d matches a picture that may not be posted; remove it and try again.", f.Picture)}).
+			Say("zh", "第 %d 张图片与禁止发布的图片相符；请去掉它再试。", f.Picture)
 	}
-	where := "which this circle does not allow"
+	where, whereZH := "which this circle does not allow", "这个圈子不允许"
 	if f.Global {
-		where = "which is not allowed anywhere on quanzi"
+		where, whereZH = "which is not allowed anywhere on quanzi", "quanzi 上任何地方都不允许"
 	}
-	what := "text"
+	what, whatZH := "text", "内容"
 	if kind == "comment" {
-		what = "comment"
+		what, whatZH = "comment", "评论"
 	}
-	return &errs.Error{Code: CodeBlockedWords, Field: "text", Message: fmt.Sprintf("The %s contains %q, %s.", what, f.Phrase, where)}
+	return (&errs.Error{Code: CodeBlockedWords, Field: "text", Message: fmt.Sprintf("The %s contains %q, %s.", what, f.Phrase, where)}).
+		Say("zh", "%s包含“%s”，%s使用这个词。", whatZH, f.Phrase, whereZH)
 }
 
 // afterScreen queues what screening held and opens a case for what it

@@ -104,8 +104,9 @@ func (s *Service) SendTip(ctx context.Context, tx *store.Tx, a circle.Actor, pos
 	}
 	set := tipsOf(pl)
 	if req.Amount < set.Min || req.Amount > set.Max {
-		return Tip{}, &errs.Error{Code: CodeTipRange, Field: "amount", Message: fmt.Sprintf("A tip here is from %s to %s; %s is outside that.",
-			ledger.Format(set.Min), ledger.Format(set.Max), ledger.Format(req.Amount))}
+		return Tip{}, (&errs.Error{Code: CodeTipRange, Field: "amount", Message: fmt.Sprintf("A tip here is from %s to %s; %s is outside that.",
+			ledger.Format(set.Min), ledger.Format(set.Max), ledger.Format(req.Amount))}).
+			Say("zh", "这里每次打赏 %s 到 %s；%s 不在这个范围内。", ledger.Format(set.Min), ledger.Format(set.Max), ledger.Format(req.Amount))
 	}
 	if err := reserveDaily(ctx, tx, a.User.ID, pl.circleID, req.Amount, set.DailyCap); err != nil {
 		return Tip{}, err
@@ -169,8 +170,9 @@ func reserveDaily(ctx context.Context, tx *store.Tx, tipperID, circleID string, 
 			return err
 		}
 		left := max(limit-used, 0)
-		return &errs.Error{Code: CodeTipCap, Field: "amount", Message: fmt.Sprintf(
-			"You may tip up to %s a day here; %s is left today, less than %s.", ledger.Format(limit), ledger.Format(left), ledger.Format(amount))}
+		return (&errs.Error{Code: CodeTipCap, Field: "amount", Message: fmt.Sprintf(
+			"You may tip up to %s a day here; %s is left today, less than %s.", ledger.Format(limit), ledger.Format(left), ledger.Format(amount))}).
+			Say("zh", "你在这里每天最多打赏 %s；今天还剩 %s，不够 %s。", ledger.Format(limit), ledger.Format(left), ledger.Format(amount))
 	}
 	return err
 }

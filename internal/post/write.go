@@ -31,13 +31,15 @@ func (d *Draft) check() error {
 	}
 	d.Text = t
 	if len(d.MediaIDs) > MaxMedia {
-		return &errs.Error{Code: CodeTooManyMedia, Field: "media_ids", Message: fmt.Sprintf("A post has at most %d pictures; this one has %d.", MaxMedia, len(d.MediaIDs))}
+		return (&errs.Error{Code: CodeTooManyMedia, Field: "media_ids", Message: fmt.Sprintf("A post has at most %d pictures; this one has %d.", MaxMedia, len(d.MediaIDs))}).
+			Say("zh", "一条帖子最多 %d 张图片；这条有 %d 张。", MaxMedia, len(d.MediaIDs))
 	}
 	seen := map[string]bool{}
 	for i, id := range d.MediaIDs {
 		id = strings.TrimSpace(id)
 		if id == "" || seen[id] {
-			return errs.Field("media_ids", "Picture %d is empty or repeated; list each picture once.", i+1)
+			return errs.Field("media_ids", "Picture %d is empty or repeated; list each picture once.", i+1).
+				Say("zh", "第 %d 张图片是空的或重复了；每张图片只列一次。", i+1)
 		}
 		seen[id] = true
 		d.MediaIDs[i] = id
@@ -147,12 +149,14 @@ func attach(ctx context.Context, tx *store.Tx, ownerID, postID string, ids []str
 		var owner string
 		err = tx.QueryRow(ctx, `SELECT owner_id FROM media WHERE id = $1`, id).Scan(&owner)
 		if err == nil && owner == ownerID {
-			return &errs.Error{Code: CodeMediaInUse, Field: "media_ids", Message: fmt.Sprintf("Picture %d is already in another post; upload it again to use it twice.", i+1)}
+			return (&errs.Error{Code: CodeMediaInUse, Field: "media_ids", Message: fmt.Sprintf("Picture %d is already in another post; upload it again to use it twice.", i+1)}).
+				Say("zh", "第 %d 张图片已在另一条帖子里；要再用一次，请重新上传。", i+1)
 		}
 		if err != nil && err != store.ErrNoRows {
 			return err
 		}
-		return &errs.Error{Code: CodeMedia, Field: "media_ids", Message: fmt.Sprintf("Picture %d (%s) is not one of your uploads.", i+1, errs.Clip(id, 40))}
+		return (&errs.Error{Code: CodeMedia, Field: "media_ids", Message: fmt.Sprintf("Picture %d (%s) is not one of your uploads.", i+1, errs.Clip(id, 40))}).
+			Say("zh", "第 %d 张图片（%s）不是你上传的。", i+1, errs.Clip(id, 40))
 	}
 	return nil
 }
@@ -307,7 +311,8 @@ func (s *Service) Pin(ctx context.Context, a circle.Actor, id string, pin bool) 
 			return err
 		}
 		if n >= MaxPins {
-			return errs.E(CodeTooManyPins, "%s already has %d pinned posts, the most it may have; unpin one first.", pl.Circle.Name, n)
+			return errs.E(CodeTooManyPins, "%s already has %d pinned posts, the most it may have; unpin one first.", pl.Circle.Name, n).
+				Say("zh", "%s 已有 %d 条置顶帖，达到上限；请先取消置顶一条。", pl.Circle.Name, n)
 		}
 		_, err = tx.Exec(ctx, `UPDATE posts SET pinned_at = $1, pinned_by = $2 WHERE id = $3`, tx.Now, a.User.ID, pl.ID)
 		return err

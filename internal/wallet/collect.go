@@ -57,6 +57,18 @@ func newCode() string {
 
 // RequestPayment creates a payment request.
 func (s *Service) RequestPayment(ctx context.Context, payee account.User, req NewPaymentRequest) (PaymentRequest, error) {
+	var pr PaymentRequest
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		pr, err = s.RequestPaymentIn(ctx, tx, payee, req)
+		return err
+	})
+	return pr, err
+}
+
+// RequestPaymentIn creates a payment request inside tx: with the record of
+// an idempotency key, say, so that a form sent twice makes one request.
+func (s *Service) RequestPaymentIn(ctx context.Context, tx *store.Tx, payee account.User, req NewPaymentRequest) (PaymentRequest, error) {
 	if err := CheckAmount(req.Amount, MaxTransfer); err != nil {
 		return PaymentRequest{}, err
 	}
@@ -67,25 +79,22 @@ func (s *Service) RequestPayment(ctx context.Context, payee account.User, req Ne
 	if err != nil {
 		return PaymentRequest{}, err
 	}
-	now := s.db.Now()
-	if req.ExpiresAt != nil && !req.ExpiresAt.After(now) {
+	if req.ExpiresAt != nil && !req.ExpiresAt.After(tx.Now) {
 		return PaymentRequest{}, errs.Field("expires_at", "The expiry must be in the future.")
 	}
-	var pr PaymentRequest
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		pr = PaymentRequest{ID: store.NewID(tx.Now), Code: newCode(), Payee: payee.Handle, Amount: req.Amount, Currency: ledger.Currency,
-			Memo: memo, SingleUse: req.SingleUse, Status: "open", ExpiresAt: req.ExpiresAt, CreatedAt: tx.Now}
-		var expires any
-		if req.ExpiresAt != nil {
-			expires = req.ExpiresAt.UTC()
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO payment_requests (id, code, payee_id, amount, currency, memo, single_use, status, expires_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9)`,
-			pr.ID, pr.Code, payee.ID, pr.Amount, pr.Currency, pr.Memo, pr.SingleUse, expires, tx.Now)
-		return err
-	})
+	pr := PaymentRequest{ID: store.NewID(tx.Now), Code: newCode(), Payee: payee.Handle, Amount: req.Amount, Currency: ledger.Currency,
+		Memo: memo, SingleUse: req.SingleUse, Status: "open", ExpiresAt: req.ExpiresAt, CreatedAt: tx.Now}
+	var expires any
+	if req.ExpiresAt != nil {
+		expires = req.ExpiresAt.UTC()
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO payment_requests (id, code, payee_id, amount, currency, memo, single_use, status, expires_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $9)`,
+		pr.ID, pr.Code, payee.ID, pr.Amount, pr.Currency, pr.Memo, pr.SingleUse, expires, tx.Now); err != nil {
+		return PaymentRequest{}, err
+	}
 	pr.PayURL = payURL(pr.Code)
-	return pr, err
+	return pr, nil
 }
 
 func payURL(code string) string { return "quanzi://pay/" + code }

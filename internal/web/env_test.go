@@ -50,6 +50,7 @@ func newEnv(t testing.TB) *env {
 	outbox := event.New(db)
 	accounts.Outbox = outbox
 	notes := notify.New(db, outbox)
+	accounts.ClaimDecided = notes.ClaimDecided
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)

@@ -155,3 +155,37 @@ func TestCreditPageShowsScoreFactorsAndWhatRaisesIt(t *testing.T) {
 	b.header.Set("Accept-Language", "zh-CN")
 	b.get("/me/credit").has(t, "信用分", "身份认证", "3 级（共 3 级）", "怎样提高")
 }
+
+// TestDisplayNameForm: the profile's name form is prefilled with the
+// current name; a refused name comes back next to the field as typed, in
+// the reader's language, and changes nothing; a good one shows at once.
+func TestDisplayNameForm(t *testing.T) {
+	e := newEnv(t)
+	mei := e.user("mei", account.RoleUser)
+	b := e.browser()
+	b.signIn("mei")
+	b.get("/me").has(t, `action="/me/name"`, `id="f-display_name" name="display_name" type="text" value="mei"`)
+
+	long := strings.Repeat("长", 51)
+	res := b.post("/me/name", url.Values{"display_name": {long}})
+	if res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a long name: %d", res.status)
+	}
+	res.has(t, `<details id="name" open>`, `id="e-display_name">The display name must be at most 50 characters long; it has 51.`, `value="`+long+`"`)
+	res = b.post("/me/name", url.Values{"display_name": {"  "}})
+	res.has(t, `id="e-display_name">Enter a display name`, `name="display_name" type="text" value="  "`)
+	if n := e.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'user.display_name'`); n != 0 {
+		t.Fatalf("%d name changes after refused forms", n)
+	}
+
+	b.header.Set("Accept-Language", "zh-CN")
+	b.get("/me")
+	b.post("/me/name", url.Values{"display_name": {long}}).has(t, `id="e-display_name">昵称最多 50 个字符，现在有 51 个。`, `value="`+long+`"`)
+
+	page := b.follow(b.post("/me/name", url.Values{"display_name": {"小美"}}))
+	page.has(t, "现在大家看到的你是“小美”。", "<h1>小美</h1>", `value="小美"`)
+	if u, _ := e.accounts.UserByID(t.Context(), e.db, mei.ID); u.DisplayName != "小美" {
+		t.Fatalf("stored name %q", u.DisplayName)
+	}
+	e.browser().get("/u/mei").has(t, "小美")
+}

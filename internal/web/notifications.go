@@ -145,6 +145,9 @@ func describe(p *Page, n notify.Notification) noteView {
 			v.Sentence = p.T("Your appeal was denied; the decision stands")
 		}
 		_, v.Detail, _ = strings.Cut(n.Text, ". ")
+	case notify.KindClaimApproved, notify.KindClaimRejected, notify.KindClaimRevoked:
+		v.Sentence, v.Detail = claimDecision(p, n)
+		v.Href = "/me#verified"
 	case rollout.KindFlagPaused:
 		v.Sentence, v.Detail, v.Href = p.T("A staged release paused itself"), n.Text, "/admin"
 	case post.KindTipRefunded:

@@ -55,15 +55,21 @@ func (a *App) collect(w http.ResponseWriter, r *http.Request, p *Page) error {
 	if !ok {
 		return a.renderCollect(w, r, p, http.StatusUnprocessableEntity)
 	}
-	pr, err := a.Wallet.RequestPayment(r.Context(), p.User(), wallet.NewPaymentRequest{
-		Amount: amount, Memo: f.Get("memo"), SingleUse: f.Get("single_use") != "", ExpiresAt: expires})
+	// The form's key makes a double submission show the request the
+	// first one made, rather than make a second.
+	req := wallet.NewPaymentRequest{Amount: amount, Memo: f.Get("memo"), SingleUse: f.Get("single_use") != "", ExpiresAt: expires}
+	dest, _, err := a.once(r, p, func(ctx context.Context, tx *store.Tx) (string, error) {
+		pr, err := a.Wallet.RequestPaymentIn(ctx, tx, p.User(), req)
+		return "/wallet/requests/" + pr.ID, err
+	})
 	if err != nil {
 		if err := p.formError(f, a.walletError(r.Context(), p, err, ""), "amount", "memo", "expires"); err != nil {
 			return err
 		}
+		f.Values.Del(keyField)
 		return a.renderCollect(w, r, p, http.StatusUnprocessableEntity)
 	}
-	return a.redirect(w, r, "/wallet/requests/"+pr.ID, p.T("Your payment request is ready: show the code or share the link."))
+	return a.redirect(w, r, dest, p.T("Your payment request is ready: show the code or share the link."))
 }
 
 type requestPage struct {
