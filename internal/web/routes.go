@@ -19,6 +19,7 @@ func (a *App) routes() {
 	a.socialRoutes()
 	a.notificationRoutes()
 	a.walletRoutes()
+	a.postsUIRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }
