@@ -10,7 +10,7 @@ func init() {
 		"Your reply to %s":    "回复 %s",
 		"Send reply":          "发送回复",
 		"Show all %d replies": "查看全部 %d 条回复",
-		"Replies to %s":       "%s 的评论的回复",
+		"Replies to %s":       "回复 %s 的评论",
 		"More replies":        "更多回复",
 		"No replies yet.":     "还没有回复。",
 		"Sign in to reply":    "登录后回复",
