@@ -84,6 +84,10 @@ func (a *App) addReply(w http.ResponseWriter, r *http.Request, p *Page) error {
 	f := newForm(r)
 	id, parent := r.PathValue("id"), f.Get("reply_to")
 	thread := f.Get("from") == "thread"
+	if parent == "" {
+		// Without it the capability would take the reply for a comment.
+		return errs.E(errs.BadRequest, "Choose the comment you are replying to.")
+	}
 	c, err := a.Posts.AddComment(r.Context(), p.Actor(), id, post.NewComment{Text: f.Get("reply_text"), ReplyTo: parent})
 	if err == nil {
 		to := postPath(id) + "#c-" + url.PathEscape(parent)
@@ -97,8 +101,6 @@ func (a *App) addReply(w http.ResponseWriter, r *http.Request, p *Page) error {
 	}
 	e := errs.As(err)
 	switch {
-	case parent == "":
-		return errs.E(errs.BadRequest, "Choose the comment you are replying to.")
 	case e.Code == errs.NotFound || e.Field == "reply_to":
 		// No such comment to answer (deleted meanwhile, a reply itself):
 		// there is no reply box to show the reason next to.

@@ -69,7 +69,11 @@ func TestPostsUIRepliesUnderComments(t *testing.T) {
 		t.Fatalf("a reply to a reply: %d", res.status)
 	}
 	res.has(t, "Replies go one level deep")
-	if n := e.count(`SELECT COUNT(*) FROM comments WHERE body = 'deeper'`); n != 0 {
+	// A reply without the comment it answers is not taken for a comment.
+	if got := b.post("/p/"+p.ID+"/replies", url.Values{"reply_text": {"orphan"}}); got.status != http.StatusBadRequest {
+		t.Fatalf("a reply to nothing: %d", got.status)
+	}
+	if n := e.count(`SELECT COUNT(*) FROM comments WHERE body IN ('deeper', 'orphan')`); n != 0 {
 		t.Fatalf("a reply to a reply was written")
 	}
 

@@ -16,8 +16,9 @@ func init() {
 		"Sign in to reply":    "登录后回复",
 		"Your reply is up.":   "回复已发布。",
 		"Back to the post":    "返回帖子",
-		"Your reply waits for a moderator's review before others see it.": "你的回复正在等待版主审核，通过后其他人才能看到。",
-		"Choose the comment you are replying to.":                         "请选择你要回复的评论。",
+		"Your reply waits for a moderator's review before others see it.":           "你的回复正在等待版主审核，通过后其他人才能看到。",
+		"Replies go one level deep: reply to the comment this one answers instead.": "回复只有一层：请回复这条回复所回应的评论。",
+		"Choose the comment you are replying to.":                                   "请选择你要回复的评论。",
 
 		// Pins.
 		"Moderating this post":         "管理这篇帖子",
