@@ -62,7 +62,11 @@ type tipForm struct {
 }
 
 func (a *App) postPage(w http.ResponseWriter, r *http.Request, p *Page) error {
-	return a.showPost(w, r, p, http.StatusOK, "")
+	open := ""
+	if c := r.URL.Query().Get("reply"); c != "" {
+		open = "reply:" + c // a comment's reply box, opened by a link
+	}
+	return a.showPost(w, r, p, http.StatusOK, open)
 }
 
 // showPost renders a post's page; a form on it shown again with its

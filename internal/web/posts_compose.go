@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/media"
 	"github.com/quanzi/quanzi/internal/post"
@@ -38,42 +39,17 @@ func (a *App) createPost(w http.ResponseWriter, r *http.Request, p *Page) error 
 		f.Error = rightIn(p, c.Me.Rights["post"])
 		return again()
 	}
-	files := pictureFiles(r)
-	if len(files) > post.MaxMedia {
-		f.Errors["pictures"] = p.T("A post has at most %d pictures; you chose %d.", post.MaxMedia, len(files))
+	pics, ok, err := a.uploadPictures(ctx, p, r, f)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return again()
 	}
-	var ids []string
-	discard := func() {
-		// Uploads that will not be in a post would count against the
-		// author's pending pictures until they expire.
-		for _, id := range ids {
-			if err := a.Media.Delete(context.WithoutCancel(ctx), p.Actor(), id); err != nil {
-				a.Logger.WarnContext(ctx, "discarding an upload", "media", id, "error", err)
-			}
-		}
-	}
-	for _, fh := range files {
-		up, err := a.uploadPicture(ctx, p, fh)
-		if err != nil {
-			discard()
-			if a.Status(errs.As(err).Code) >= 500 {
-				return err
-			}
-			f.Errors["pictures"] = fh.Filename + colon(p) + p.Explain(err)
-			return again()
-		}
-		ids = append(ids, up.ID)
-	}
-	ps, err := a.Posts.Create(ctx, p.Actor(), c.ID, post.Draft{Text: f.Get("text"), MediaIDs: ids})
+	ps, err := a.Posts.Create(ctx, p.Actor(), c.ID, post.Draft{Text: f.Get("text"), MediaIDs: pics.ids})
 	if err != nil {
-		discard()
-		if e := errs.As(err); e.Field == "media_ids" {
-			moved := *e
-			moved.Field = "pictures"
-			err = &moved
-		}
-		if err := p.formError(f, err, "text", "pictures"); err != nil {
+		pics.discard()
+		if err := p.formError(f, picturesField(err), "text", "pictures"); err != nil {
 			return err
 		}
 		return again()
@@ -82,6 +58,65 @@ func (a *App) createPost(w http.ResponseWriter, r *http.Request, p *Page) error 
 		return a.redirect(w, r, postPath(ps.ID), p.T("Your post waits for review; only you and the moderators can see it until it is approved."))
 	}
 	return a.redirect(w, r, circlePath(c.Slug), p.T("Your post is up."))
+}
+
+// pictureBatch is the pictures a composer uploaded for one post, by id in
+// the order chosen.
+type pictureBatch struct {
+	ids   []string
+	app   *App
+	ctx   context.Context
+	actor circle.Actor
+}
+
+// discard deletes the batch's uploads: they will not be in a post, and
+// would count against the author's pending pictures until they expire.
+func (b *pictureBatch) discard() {
+	ctx := context.WithoutCancel(b.ctx)
+	for _, id := range b.ids {
+		if err := b.app.Media.Delete(ctx, b.actor, id); err != nil {
+			b.app.Logger.WarnContext(ctx, "discarding an upload", "media", id, "error", err)
+		}
+	}
+	b.ids = nil
+}
+
+// uploadPictures uploads the pictures chosen in a composer's "pictures"
+// field (checked, stripped of their metadata, re-encoded), at most
+// post.MaxMedia of them. When one is refused, or too many are chosen, it
+// explains why next to the field, discards what it uploaded and reports
+// false; an error is a fault of ours.
+func (a *App) uploadPictures(ctx context.Context, p *Page, r *http.Request, f *Form) (*pictureBatch, bool, error) {
+	b := &pictureBatch{app: a, ctx: ctx, actor: p.Actor()}
+	files := pictureFiles(r)
+	if len(files) > post.MaxMedia {
+		f.Errors["pictures"] = p.T("A post has at most %d pictures; you chose %d.", post.MaxMedia, len(files))
+		return b, false, nil
+	}
+	for _, fh := range files {
+		up, err := a.uploadPicture(ctx, p, fh)
+		if err != nil {
+			b.discard()
+			if a.Status(errs.As(err).Code) >= 500 {
+				return b, false, err
+			}
+			f.Errors["pictures"] = fh.Filename + colon(p) + p.Explain(err)
+			return b, false, nil
+		}
+		b.ids = append(b.ids, up.ID)
+	}
+	return b, true, nil
+}
+
+// picturesField puts a post's refusal about its media_ids on the
+// composer's pictures field.
+func picturesField(err error) error {
+	if e := errs.As(err); e.Field == "media_ids" {
+		moved := *e
+		moved.Field = "pictures"
+		return &moved
+	}
+	return err
 }
 
 // pictureFiles are the files chosen in the composer; a browser sends an

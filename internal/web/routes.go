@@ -20,6 +20,7 @@ func (a *App) routes() {
 	a.notificationRoutes()
 	a.walletRoutes()
 	a.profileRoutes()
+	a.postsUIRoutes()
 	// Last: every path no page claims gets the friendly 404.
 	a.handle("/", options{}, a.notFound)
 }

@@ -31,7 +31,7 @@ func (a *App) socialRoutes() {
 	a.handle("POST /friends", options{access: signedIn}, a.requestFriend)
 	a.handle("POST /friends/requests/{id}/{verb}", options{access: signedIn}, a.decideFriend)
 	a.handle("GET /moments", options{access: signedIn}, a.momentsPage)
-	a.handle("POST /moments", options{access: signedIn}, a.shareMoment)
+	a.handle("POST /moments", options{access: signedIn, maxBody: maxComposerBody}, a.shareMoment)
 	a.handle("GET /messages", options{access: signedIn}, a.messagesPage)
 	a.handle("GET /messages/{handle}", options{access: signedIn}, a.conversationPage)
 	a.handle("POST /messages/{handle}", options{access: signedIn}, a.sendMessage)

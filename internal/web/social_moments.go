@@ -9,9 +9,10 @@ import (
 )
 
 type momentsPage struct {
-	Posts     []post.Post
-	Next      string
-	Audiences []audienceOption
+	Posts       []post.Post
+	Next        string
+	Audiences   []audienceOption
+	MaxPictures int
 }
 
 type audienceOption struct{ Value, Label, Hint string }
@@ -34,7 +35,7 @@ func (a *App) renderMoments(w http.ResponseWriter, r *http.Request, p *Page, sta
 	if err != nil {
 		return err
 	}
-	d := momentsPage{Audiences: audiences(p)}
+	d := momentsPage{Audiences: audiences(p), MaxPictures: post.MaxMedia}
 	if d.Posts, d.Next, err = a.Posts.Moments(r.Context(), p.Actor(), pg); err != nil {
 		return err
 	}
@@ -54,29 +55,41 @@ func handleList(s string) []string {
 	return out
 }
 
+// shareMoment shares a moment from the composer, with up to nine
+// pictures uploaded as the circle composer's are. A refusal is explained
+// next to its field, what was typed kept, and nothing is shared.
 func (a *App) shareMoment(w http.ResponseWriter, r *http.Request, p *Page) error {
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll() // the pictures spilled to temporary files
+	}
 	f := newForm(r)
+	p.Form = f
 	d := post.Draft{Text: f.Get("text"), Audience: f.Get("audience")}
 	if d.Audience == post.List {
 		d.To = handleList(f.Get("to"))
 	}
-	var err error
-	if strings.TrimSpace(d.Text) == "" {
+	if strings.TrimSpace(d.Text) == "" && len(pictureFiles(r)) == 0 {
 		f.Errors["text"] = p.T("Write something to share.")
-	} else {
-		var m post.Post
-		if m, err = a.Posts.CreateMoment(r.Context(), p.Actor(), d); err == nil {
-			if m.Status == post.Held {
-				return a.redirect(w, r, "/moments", p.T("Your moment waits for a quick review before others see it."))
-			}
-			return a.redirect(w, r, "/moments", p.T("Your moment is shared."))
-		}
+		return a.renderMoments(w, r, p, http.StatusUnprocessableEntity)
 	}
-	p.Form = f
+	pics, ok, err := a.uploadPictures(r.Context(), p, r, f)
 	if err != nil {
-		if err := p.formError(f, explain(p, err), "text", "audience", "to"); err != nil {
+		return err
+	}
+	if !ok {
+		return a.renderMoments(w, r, p, http.StatusUnprocessableEntity)
+	}
+	d.MediaIDs = pics.ids
+	m, err := a.Posts.CreateMoment(r.Context(), p.Actor(), d)
+	if err != nil {
+		pics.discard()
+		if err := p.formError(f, explain(p, picturesField(err)), "text", "audience", "to", "pictures"); err != nil {
 			return err
 		}
+		return a.renderMoments(w, r, p, http.StatusUnprocessableEntity)
 	}
-	return a.renderMoments(w, r, p, http.StatusUnprocessableEntity)
+	if m.Status == post.Held {
+		return a.redirect(w, r, "/moments", p.T("Your moment waits for a quick review before others see it."))
+	}
+	return a.redirect(w, r, "/moments", p.T("Your moment is shared."))
 }
