@@ -424,6 +424,17 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 	return out, rows.Err()
 }
 
+// Category returns one category of the catalogue, without its count
+// (archived ones too: circles may still be filed under them).
+func (s *Service) Category(ctx context.Context, key string) (Category, error) {
+	c := Category{Key: key}
+	err := s.db.QueryRow(ctx, `SELECT name, name_zh FROM circle_categories WHERE key = $1`, key).Scan(&c.Name, &c.NameZH)
+	if err == store.ErrNoRows {
+		return c, errs.E(errs.NotFound, "There is no category %s.", errs.Clip(key, 40))
+	}
+	return c, err
+}
+
 // trendHalfLife is how fast activity fades from the trending order.
 const trendHalfLife = 24 * time.Hour
 

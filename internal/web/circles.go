@@ -176,8 +176,11 @@ func (a *App) showCircle(w http.ResponseWriter, r *http.Request, p *Page, ref st
 	if err != nil {
 		return err
 	}
-	cats, err := a.Circles.Categories(ctx)
-	if err != nil {
+	var cats []circle.Category
+	switch cat, err := a.Circles.Category(ctx, c.Category); {
+	case err == nil:
+		cats = append(cats, cat)
+	case !errs.Is(err, errs.NotFound):
 		return err
 	}
 	v := circleView{Circle: c, CategoryName: categoryName(p, cats, c.Category), Role: circle.RoleNone, MaxPictures: post.MaxMedia}
