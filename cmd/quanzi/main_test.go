@@ -417,3 +417,42 @@ func TestLoadTransfers(t *testing.T) {
 		t.Fatalf("an unknown scenario: %v", err)
 	}
 }
+
+// load seed fills a small community that load feeds then reads; on
+// SQLite it keeps the planner's row counts but not STAT4's samples, which
+// would have SQLite compile statements again at every run.
+func TestLoadSeedAndFeeds(t *testing.T) {
+	args := dbArgs(t)
+	seed := filepath.Join(t.TempDir(), "seed.json")
+	out, errOut, err := runCLI(t, append([]string{"load", "seed", "--users", "60", "--circles", "6", "--posts", "300", "--sessions", "4", "--out", seed}, args...)...)
+	if err != nil || !strings.Contains(out+errOut, "seeded 60 users, 6 circles") {
+		t.Fatalf("load seed: %v\n%s%s", err, out, errOut)
+	}
+	db, err := store.Open(context.Background(), storeOptions(args))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts int
+	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM posts`).Scan(&posts); err != nil || posts != 300 {
+		t.Fatalf("posts: %d %v", posts, err)
+	}
+	if db.Engine == store.SQLite {
+		var stat1, stat4 int
+		if err := db.QueryRow(context.Background(), `SELECT (SELECT COUNT(*) FROM sqlite_stat1), (SELECT COUNT(*) FROM sqlite_stat4)`).Scan(&stat1, &stat4); err != nil {
+			t.Fatal(err)
+		}
+		if stat1 == 0 || stat4 != 0 {
+			t.Fatalf("statistics after the seed: %d rows in sqlite_stat1, %d in sqlite_stat4", stat1, stat4)
+		}
+	}
+	db.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	base, done, _ := startServe(t, ctx, args...)
+	out, errOut, err = runCLI(t, "load", "feeds", "--url", base, "--seed", seed, "--concurrency", "4", "--duration", "1s")
+	cancel()
+	<-done
+	if err != nil || !strings.Contains(out, "circle feed pages") || !strings.Contains(out, "home feed pages") || !strings.Contains(out, "0 failed") {
+		t.Fatalf("load feeds: %v\n%s%s", err, out, errOut)
+	}
+}

@@ -29,7 +29,7 @@ import (
 //   - A page loaded while anything was dropped is not kept (generation).
 const (
 	feedDepth    = 50
-	feedTTL      = 5 * time.Second
+	feedTTL      = 15 * time.Second
 	feedMaxPages = 4096
 )
 
