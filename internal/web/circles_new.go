@@ -12,12 +12,13 @@ import (
 	"github.com/quanzi/quanzi/internal/policy"
 )
 
-// ruleChoice is one action's rule on the new-circle form: a ready-made
+// ruleChoice is one action's rule on the create and settings forms: a ready-made
 // rule (a preset, with its number) or the rule's text written by hand.
 type ruleChoice struct {
 	Action string
 	Label  string
 	Hint   string
+	Now    string // on the settings form: the rule in force, in words
 }
 
 type presetOption struct {
@@ -132,16 +133,7 @@ func circleSettings(p *Page, f *Form) (circle.Settings, bool) {
 			f.Errors["rule_"+string(act)] = msg
 			continue
 		}
-		switch act {
-		case policy.Post:
-			pol.Post = expr
-		case policy.Comment:
-			pol.Comment = expr
-		case policy.Tip:
-			pol.Tip = expr
-		case policy.Join:
-			pol.Join = expr
-		}
+		setPolicy(&pol, act, expr)
 	}
 	set.Policies = &pol
 	return set, len(f.Errors) == 0

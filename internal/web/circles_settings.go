@@ -23,17 +23,10 @@ func (a *App) circleSettingsRoutes() {
 	a.handle("POST /c/{slug}/unarchive", in, a.archiveCircle(false))
 }
 
-// settingsRule is one action's rule on the settings form, with the rule
-// in force in plain words.
-type settingsRule struct {
-	ruleChoice
-	Now string
-}
-
 type settingsView struct {
 	Circle     circle.Circle
 	Categories []categoryChip
-	Actions    []settingsRule
+	Actions    []ruleChoice
 	Presets    []presetOption
 	Owner      bool
 }
@@ -73,10 +66,7 @@ func (a *App) settingsData(ctx context.Context, p *Page, c circle.Circle) (setti
 		policy.Invite:  {p.T("Who may invite"), p.T("Members may make invite codes unless you choose a rule; moderators always may.")},
 	}
 	for _, act := range settingsActions {
-		v.Actions = append(v.Actions, settingsRule{
-			ruleChoice: ruleChoice{Action: string(act), Label: labels[act][0], Hint: labels[act][1]},
-			Now:        ruleWords(p, c, string(act)),
-		})
+		v.Actions = append(v.Actions, ruleChoice{Action: string(act), Label: labels[act][0], Hint: labels[act][1], Now: ruleWords(p, c, string(act))})
 	}
 	p.Nav, p.Title = "circles", p.T("Settings of %s", c.Name)
 	return v, nil
@@ -292,6 +282,7 @@ func policyOf(pol circle.Policies, act policy.Action) string {
 	return pol.Invite
 }
 
+// setPolicy sets the rule for act in pol.
 func setPolicy(pol *circle.Policies, act policy.Action, expr string) {
 	switch act {
 	case policy.View:
