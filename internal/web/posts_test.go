@@ -30,10 +30,21 @@ type cpFile struct {
 // CSRF token.
 func (b *browser) cpCompose(path, text string, files ...cpFile) page {
 	b.e.t.Helper()
+	return b.multipart(path, url.Values{"text": {text}}, files...)
+}
+
+// multipart sends a form with pictures, as multipart, with the last
+// page's CSRF token.
+func (b *browser) multipart(path string, fields url.Values, files ...cpFile) page {
+	b.e.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mw.WriteField("csrf", b.csrf())
-	mw.WriteField("text", text)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
 	for _, f := range files {
 		w, err := mw.CreateFormFile("pictures", f.name)
 		if err != nil {

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -421,23 +419,7 @@ func TestPostsUICircleSettingsAreForOwnersAndAdmins(t *testing.T) {
 // puShare sends the moment composer's form, as multipart.
 func (b *browser) puShare(text, audience string, files ...cpFile) page {
 	b.e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("csrf", b.csrf())
-	mw.WriteField("text", text)
-	mw.WriteField("audience", audience)
-	for _, f := range files {
-		w, err := mw.CreateFormFile("pictures", f.name)
-		if err != nil {
-			b.e.t.Fatal(err)
-		}
-		w.Write(f.data)
-	}
-	if len(files) == 0 {
-		mw.CreateFormFile("pictures", "")
-	}
-	mw.Close()
-	return b.do("POST", "/moments", &body, mw.FormDataContentType())
+	return b.multipart("/moments", url.Values{"text": {text}, "audience": {audience}}, files...)
 }
 
 func TestPostsUIMomentsWithPictures(t *testing.T) {
