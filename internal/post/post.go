@@ -345,7 +345,7 @@ func (s *Service) blockedSet(ctx context.Context, q store.Querier, a circle.Acto
 func (s *Service) mayInteract(ctx context.Context, q store.Querier, pl *place, act policy.Action, what string) error {
 	a := pl.actor
 	if a.Anonymous {
-		return errs.E(errs.Unauthenticated, "Sign in to %s.", what)
+		return errs.E(errs.Unauthenticated, "Sign in to %s.", what).Say("zh", "请先登录再%s。", verbZH(what))
 	}
 	if pl.Status != Published {
 		return errs.E(CodeInReview, "This post is waiting for review; it cannot be %s until it is published.", pastTense(what)).
