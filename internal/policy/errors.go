@@ -15,21 +15,38 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 )
 
+// Rule authors read these errors in English or Chinese: each function
+// below words its part in either (inZH), and the errors carry both.
+
+// pick is en or zh by language.
+func pick(inZH bool, en, zh string) string {
+	if inZH {
+		return zh
+	}
+	return en
+}
+
 // compileError turns CEL's first issue into an *errs.Error naming the
 // position (1-based line and column) and the problem in plain words.
 func compileError(iss *cel.Issues) error {
 	all := iss.Errors()
 	if len(all) == 0 {
-		return errs.E(CodeInvalid, "The rule has a problem: %s.", strings.TrimSuffix(iss.String(), "."))
+		detail := strings.TrimSuffix(iss.String(), ".")
+		return errs.E(CodeInvalid, "The rule has a problem: %s.", detail).Say("zh", "规则有问题：%s。", detail)
 	}
 	first := all[0]
-	msg := fmt.Sprintf("The rule has a problem at %s: %s.", position(first.Location), plainIssue(first.Message))
-	if len(all) > 1 {
-		msg += fmt.Sprintf(" (It has %d problems in all.)", len(all))
+	say := func(inZH bool) string {
+		msg := fmt.Sprintf(pick(inZH, "The rule has a problem at %s: %s.", "规则在 %s（行:列）处有问题：%s。"),
+			position(first.Location), plainIssue(first.Message, inZH))
+		if len(all) > 1 {
+			msg += fmt.Sprintf(pick(inZH, " (It has %d problems in all.)", "（共有 %d 处问题。）"), len(all))
+		}
+		return msg
 	}
-	return &errs.Error{Code: CodeInvalid, Message: msg, Extra: map[string]any{
+	e := &errs.Error{Code: CodeInvalid, Message: say(false), Extra: map[string]any{
 		"line": first.Location.Line(), "column": first.Location.Column() + 1,
 	}}
+	return e.Say("zh", "%s", say(true))
 }
 
 // position formats a CEL location as line:column, both counted from 1.
@@ -45,19 +62,20 @@ var (
 
 // plainIssue rewrites CEL's wording of the common mistakes for people
 // who write rules, not compilers. Anything else keeps CEL's words.
-func plainIssue(msg string) string {
+func plainIssue(msg string, inZH bool) string {
 	msg = strings.TrimSuffix(strings.TrimSpace(msg), ".")
 	if m := undeclaredRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("undeclared reference to '%s'; a rule can use user, member and circle", m[1])
+		return fmt.Sprintf(pick(inZH, "undeclared reference to '%s'; a rule can use user, member and circle",
+			"无法识别“%s”；规则中只能使用 user、member 和 circle"), m[1])
 	}
 	if m := undefinedRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("there is no field '%s' (%s)", m[1], fieldHelp())
+		return fmt.Sprintf(pick(inZH, "there is no field '%s' (%s)", "没有字段“%s”（%s）"), m[1], fieldHelp(inZH))
 	}
 	if m := overloadRE.FindStringSubmatch(msg); m != nil {
-		return overloadProblem(m[1], splitTypes(m[2]))
+		return overloadProblem(m[1], splitTypes(m[2]), inZH)
 	}
 	if rest, ok := strings.CutPrefix(msg, "Syntax error: "); ok {
-		return syntaxProblem(rest)
+		return syntaxProblem(rest, inZH)
 	}
 	return msg
 }
@@ -70,24 +88,24 @@ var (
 
 // syntaxProblem rewrites the parser's messages, which list grammar tokens,
 // into what went wrong.
-func syntaxProblem(msg string) string {
+func syntaxProblem(msg string, inZH bool) string {
 	if m := mismatchedRE.FindStringSubmatch(msg); m != nil {
 		if m[1] == "<EOF>" {
-			return "the rule ends too early; something is missing"
+			return pick(inZH, "the rule ends too early; something is missing", "规则提前结束了，缺了些什么")
 		}
-		return fmt.Sprintf("'%s' is not expected here", m[1])
+		return fmt.Sprintf(pick(inZH, "'%s' is not expected here", "此处不应出现“%s”"), m[1])
 	}
 	if m := missingRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("a '%s' is missing", m[1])
+		return fmt.Sprintf(pick(inZH, "a '%s' is missing", "缺少“%s”"), m[1])
 	}
 	if m := tokenRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("'%s' is not allowed here", m[1])
+		return fmt.Sprintf(pick(inZH, "'%s' is not allowed here", "此处不允许出现“%s”"), m[1])
 	}
-	return "this is not valid syntax (" + msg + ")"
+	return fmt.Sprintf(pick(inZH, "this is not valid syntax (%s)", "语法不正确（%s）"), msg)
 }
 
 // fieldHelp lists every field, for messages about a mistyped one.
-func fieldHelp() string {
+func fieldHelp(inZH bool) string {
 	var parts []string
 	for _, v := range []string{"user", "member", "circle"} {
 		names := make([]string, 0, len(schema[typeOf(v)]))
@@ -95,35 +113,42 @@ func fieldHelp() string {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		parts = append(parts, v+" has "+strings.Join(names, ", "))
+		parts = append(parts, v+pick(inZH, " has ", " 有 ")+strings.Join(names, ", "))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, pick(inZH, "; ", "；"))
 }
 
 // overloadProblem explains an operator or function used on the wrong types.
-func overloadProblem(fn string, args []string) string {
+func overloadProblem(fn string, args []string, inZH bool) string {
 	kinds := make([]string, len(args))
 	for i, a := range args {
-		kinds[i] = typeWords(a)
+		kinds[i] = typeWords(a, inZH)
+	}
+	all := joinWords(kinds, "and")
+	if inZH {
+		all = joinZH(kinds, "和")
 	}
 	if op, ok := operators.FindReverse(fn); ok && op != "" {
 		switch fn {
 		case operators.Equals, operators.NotEquals, operators.Less, operators.LessEquals,
 			operators.Greater, operators.GreaterEquals:
 			if len(kinds) == 2 {
-				return fmt.Sprintf("'%s' cannot compare %s with %s", op, kinds[0], kinds[1])
+				return fmt.Sprintf(pick(inZH, "'%s' cannot compare %s with %s", "“%s”不能比较%s和%s"), op, kinds[0], kinds[1])
 			}
 		case operators.In:
 			if len(kinds) == 2 {
+				if inZH {
+					return fmt.Sprintf("“in”不能在%s中查找%s", kinds[1], kinds[0])
+				}
 				return fmt.Sprintf("'in' cannot look for %s in %s", kinds[0], kinds[1])
 			}
 		}
-		return fmt.Sprintf("'%s' cannot be used with %s", op, joinWords(kinds, "and"))
+		return fmt.Sprintf(pick(inZH, "'%s' cannot be used with %s", "“%s”不能用于%s"), op, all)
 	}
 	if len(kinds) == 0 {
-		return fmt.Sprintf("%s() cannot be used like this", fn)
+		return fmt.Sprintf(pick(inZH, "%s() cannot be used like this", "%s() 不能这样使用"), fn)
 	}
-	return fmt.Sprintf("%s() cannot be used with %s", fn, joinWords(kinds, "and"))
+	return fmt.Sprintf(pick(inZH, "%s() cannot be used with %s", "%s() 不能用于%s"), fn, all)
 }
 
 // splitTypes splits a CEL type list such as "map(string, dyn), int" at its
@@ -151,24 +176,24 @@ func splitTypes(s string) []string {
 }
 
 // typeWords names a CEL type the way a rule's author thinks of it.
-func typeWords(t string) string {
+func typeWords(t string, inZH bool) string {
 	switch {
 	case t == "int" || t == "uint":
-		return "a number"
+		return pick(inZH, "a number", "数字")
 	case t == "double":
-		return "a decimal number"
+		return pick(inZH, "a decimal number", "小数")
 	case t == "string":
-		return "text"
+		return pick(inZH, "text", "文本")
 	case t == "bool":
-		return "true or false"
+		return pick(inZH, "true or false", "true 或 false")
 	case t == "null_type":
 		return "null"
 	case t == "dyn" || t == "*":
-		return "a value of any kind"
+		return pick(inZH, "a value of any kind", "任意类型的值")
 	case strings.HasPrefix(t, "list("):
-		return "a list"
+		return pick(inZH, "a list", "列表")
 	case strings.HasPrefix(t, "map("):
-		return "a map"
+		return pick(inZH, "a map", "映射")
 	case t == userType:
 		return "user"
 	case t == memberType:
@@ -184,13 +209,14 @@ func notBoolError(ast *cel.Ast) error {
 	native := ast.NativeRep()
 	loc := native.SourceInfo().GetStartLocation(firstID(native.Expr()))
 	out := ast.OutputType()
-	hint := ""
+	hint, hintZH := "", ""
 	if out.IsExactType(types.DynType) {
-		hint = "; compare it with a value, as in user.verified.student == true"
+		hint, hintZH = "; compare it with a value, as in user.verified.student == true", "；请把它与一个值比较，例如 user.verified.student == true"
 	}
 	return errs.E(CodeInvalid,
 		"The rule has a problem at %s: it gives %s, but a rule must give true or false%s.",
-		position(loc), typeWords(out.String()), hint)
+		position(loc), typeWords(out.String(), false), hint).
+		Say("zh", "规则在 %s（行:列）处有问题：它得出的是%s，但规则必须得出 true 或 false%s。", position(loc), typeWords(out.String(), true), hintZH)
 }
 
 // firstID returns the id of the leftmost node under e, whose start is the
@@ -235,15 +261,16 @@ func isOperator(fn string) bool {
 func tooCostlyError(estimate uint64) error {
 	return errs.E(CodeInvalid,
 		"The rule could take too long to check: its worst case costs %s steps and the limit is %d. Avoid looping over long lists, especially one loop inside another.",
-		costWords(estimate), MaxCost)
+		costWords(estimate, false), MaxCost).
+		Say("zh", "这条规则检查起来可能太慢：最坏情况下要%s步，上限是 %d 步。请避免遍历很长的列表，尤其是循环套循环。", costWords(estimate, true), MaxCost)
 }
 
 // costWords prints a cost estimate, which can be astronomically large.
-func costWords(n uint64) string {
+func costWords(n uint64, inZH bool) string {
 	if n > 1_000_000_000 {
-		return "more than a billion"
+		return pick(inZH, "more than a billion", "超过十亿")
 	}
-	return fmt.Sprint("about ", n)
+	return fmt.Sprint(pick(inZH, "about ", "约 "), n)
 }
 
 // programError reports a rule that checks but cannot be prepared to run,
@@ -251,9 +278,10 @@ func costWords(n uint64) string {
 func programError(err error) error {
 	msg := err.Error()
 	if _, detail, ok := strings.Cut(msg, "error parsing regexp: "); ok {
-		return errs.E(CodeInvalid, "The rule has a problem: a pattern given to matches() is not valid (%s).", detail)
+		return errs.E(CodeInvalid, "The rule has a problem: a pattern given to matches() is not valid (%s).", detail).
+			Say("zh", "规则有问题：传给 matches() 的模式无效（%s）。", detail)
 	}
-	return &errs.Error{Code: CodeInvalid, Message: "The rule cannot be prepared to run.", Err: err}
+	return (&errs.Error{Code: CodeInvalid, Message: "The rule cannot be prepared to run.", Err: err}).Say("zh", "这条规则无法准备运行。")
 }
 
 // joinWords joins items as "a, b and c" (or with "or").

@@ -339,3 +339,21 @@ func checkChinese(t *testing.T, s string) {
 		t.Errorf("%q has English left in it", s)
 	}
 }
+
+// A rule's author reads why it does not compile in Chinese too.
+func TestCompileErrorsInChinese(t *testing.T) {
+	for _, tc := range []struct{ rule, en, zh string }{
+		{"user.credit_scor >= 700", "there is no field 'credit_scor'", "没有字段“credit_scor”"},
+		{"usr.credit_score >= 700", "undeclared reference to 'usr'", "无法识别“usr”"},
+		{"user.credit_score >= ", "the rule ends too early", "规则提前结束了"},
+		{"user.credit_score == 'high'", "cannot compare a number with text", "不能比较数字和文本"},
+		{"user.credit_score", "it gives a number, but a rule must give true or false", "它得出的是数字，但规则必须得出 true 或 false"},
+		{strings.Repeat("true && ", 400) + "true", "The rule is too long", "规则太长"},
+	} {
+		_, err := Compile(tc.rule)
+		e := errs.As(err)
+		if e == nil || !strings.Contains(e.Message, tc.en) || !strings.Contains(e.Translations["zh"], tc.zh) {
+			t.Errorf("%q: %v\nzh: %q", tc.rule, err, e.Translations["zh"])
+		}
+	}
+}

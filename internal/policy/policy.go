@@ -156,7 +156,7 @@ func Compile(expr string) (*Rule, error) {
 func compile(expr string) (*Rule, error) {
 	if n := utf8.RuneCountInString(expr); n > MaxLength {
 		return nil, errs.E(CodeInvalid,
-			"The rule is too long: it has %d characters and the limit is %d.", n, MaxLength)
+			"The rule is too long: it has %d characters and the limit is %d.", n, MaxLength).Say("zh", "规则太长：有 %d 个字符，上限是 %d。", n, MaxLength)
 	}
 	env, err := environment()
 	if err != nil {

@@ -164,7 +164,7 @@ func ruleFromForm(p *Page, f *Form, action string) (expr, problem string) {
 		}
 		expr, err := pr.Expr(args...)
 		if err != nil {
-			return "", p.T(errs.As(err).Message)
+			return "", p.Explain(err)
 		}
 		return expr, ""
 	}

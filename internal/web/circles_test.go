@@ -237,6 +237,17 @@ func TestCreatingACircleExplainsABadRule(t *testing.T) {
 	if n := e.count(`SELECT COUNT(*) FROM circles`); n != 0 {
 		t.Fatalf("%d circles after a refused form", n)
 	}
+	zh := e.browser()
+	zh.header.Set("Accept-Language", "zh-CN")
+	zh.signIn("mei")
+	zh.get("/circles/new")
+	zhForm := url.Values{}
+	for k, v := range form {
+		if k != "csrf" {
+			zhForm[k] = v
+		}
+	}
+	zh.post("/circles/new", zhForm).has(t, "规则在 1:21（行:列）处有问题：规则提前结束了，缺了些什么。")
 
 	form.Set("rule_comment", "")
 	form.Set("preset_comment", "min_credit") // and no number
