@@ -3,18 +3,15 @@ package wallet
 import (
 	"context"
 	"slices"
-	"sync"
-	"sync/atomic"
 
 	"github.com/quanzi/quanzi/internal/account"
-	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/ledger"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
 // Transfers asked for at the same moment are settled together. A settling
-// loop takes every transfer waiting (up to maxBatch) and settles them in
+// loop (store.Batcher) takes every transfer waiting and settles them in
 // one transaction with a fixed handful of statements — one read of the
 // recipients, of the senders' identity levels, of today's totals, of the
 // balances; then one write of each kind of row — and one commit, so the
@@ -23,10 +20,6 @@ import (
 // left by those before it, and one refused leaves the rest untouched.
 // Nobody hears of success before the commit is durable; if the commit
 // fails, nothing of the batch was written, and everyone hears so.
-
-// maxBatch bounds the transfers in one transaction, so one commit does not
-// wait on an endless stream of work.
-const maxBatch = 256
 
 // TransferCall is a transfer asked for over the API.
 type TransferCall struct {
@@ -49,8 +42,6 @@ type Answered struct {
 
 type call struct {
 	TransferCall
-	ctx  context.Context
-	done chan outcome
 	// Worked out by the batch, afresh on each try of its transaction.
 	out     outcome
 	decided bool
@@ -70,24 +61,16 @@ func (c *call) answer(t Transfer, err error) {
 	c.out, c.decided = outcome{Answered: Answered{Response: c.Answer(t, err)}}, true
 }
 
-type batcher struct {
-	calls chan *call
-	start sync.Once
-	// Counted for metrics and benchmarks: transactions committed, and the
-	// calls they settled.
-	batches, settled atomic.Int64
-}
-
 // BatchStats returns how many batches of transfers have committed and how
 // many calls they settled.
 func (s *Service) BatchStats() (batches, calls int64) {
-	return s.batches.batches.Load(), s.batches.settled.Load()
+	return s.batches.Stats()
 }
 
-// settlers is how many batches may be settled at once. SQLite has one
-// writer; PostgreSQL takes row locks in a fixed order, so batches on
-// different accounts proceed side by side.
-func settlers(e store.Engine) int {
+// Settlers is how many batches of payments may be settled at once. SQLite
+// has one writer; PostgreSQL takes row locks in a fixed order, so batches
+// on different accounts proceed side by side.
+func Settlers(e store.Engine) int {
 	if e == store.Postgres {
 		return 2 // measured: 2,096 transfers/s at 64 callers, against 1,590 with 1 and 1,695 with 4
 	}
@@ -101,79 +84,11 @@ func settlers(e store.Engine) int {
 // recorded: a key reused for another request or still in progress, and
 // faults (then nothing was written).
 func (s *Service) Transfer(ctx context.Context, tc TransferCall) (Answered, error) {
-	s.batches.start.Do(func() {
-		for range settlers(s.db.Engine) {
-			s.db.Background(s.settleLoop)
-		}
-	})
-	c := &call{TransferCall: tc, ctx: ctx, done: make(chan outcome, 1)}
-	select {
-	case s.batches.calls <- c:
-	case <-ctx.Done():
-		return Answered{}, s.db.MapErr(ctx.Err())
-	case <-s.db.Closing():
-		return Answered{}, s.db.MapErr(store.ErrClosed)
+	c := &call{TransferCall: tc}
+	if err := s.batches.Do(ctx, c); err != nil {
+		return Answered{}, err
 	}
-	// Once taken, the call is settled even if ctx ends meanwhile: the
-	// caller must learn whether it counted.
-	o := <-c.done
-	return o.Answered, o.err
-}
-
-func (s *Service) settleLoop(closing <-chan struct{}) {
-	for {
-		var batch []*call
-		select {
-		case <-closing:
-			return
-		case c := <-s.batches.calls:
-			batch = append(batch, c)
-		}
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case c := <-s.batches.calls:
-				batch = append(batch, c)
-			default:
-				break gather
-			}
-		}
-		s.settle(batch)
-	}
-}
-
-func (s *Service) settle(batch []*call) {
-	var live []*call
-	for _, c := range batch {
-		if err := c.ctx.Err(); err != nil {
-			c.done <- outcome{err: s.db.MapErr(err)}
-			continue
-		}
-		live = append(live, c)
-	}
-	if len(live) == 0 {
-		return
-	}
-	ctx := context.Background() // one caller leaving must not undo the others
-	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				err = errs.E(errs.Internal, "A batch of transfers failed: %v", p)
-			}
-		}()
-		return s.settleIn(ctx, tx, live)
-	})
-	if err == nil {
-		s.batches.batches.Add(1)
-		s.batches.settled.Add(int64(len(live)))
-	}
-	for _, c := range live {
-		if err != nil {
-			c.done <- outcome{err: err}
-		} else {
-			c.done <- c.out
-		}
-	}
+	return c.out.Answered, c.out.err
 }
 
 // settleIn settles calls in tx.
@@ -217,81 +132,133 @@ func (s *Service) settleIn(ctx context.Context, tx *store.Tx, calls []*call) err
 			wallets = append(wallets, ledger.WalletID(to.ID))
 		}
 	}
-	slices.Sort(senders)
-	senders = slices.Compact(senders)
-	levels, err := s.accounts.IdentityLevels(ctx, tx, senders)
-	if err != nil {
-		return err
-	}
-	suspended, err := account.SuspendedAmong(ctx, tx, senders, tx.Now)
-	if err != nil {
-		return err
-	}
-	day := dayOf(tx.Now)
-	used, err := sentOn(ctx, tx, day, senders)
-	if err != nil {
-		return err
-	}
-	book, err := ledger.NewBatch(ctx, tx, wallets)
+	pay, err := s.NewPayments(ctx, tx, senders, wallets)
 	if err != nil {
 		return err
 	}
 	// Each transfer in order, against what those before it left.
-	var done []Transfer
-	var by []account.User // done[i]'s sender and recipient
-	sent := map[string]int64{}
 	for _, c := range open(calls) {
 		to, ok := recipients[c.to]
 		if !ok {
 			c.answer(Transfer{}, noRecipient(c.Request.To))
 			continue
 		}
-		amount, level := c.Request.Amount, levels[c.Sender.ID]
-		if err := checkRecipient(c.Sender, to); err != nil {
-			c.answer(Transfer{}, err)
-			continue
-		}
-		if sp, ok := suspended[c.Sender.ID]; ok {
-			c.answer(Transfer{}, frozen(sp))
-			continue
-		}
-		if err := overPerPayment(level, amount); err != nil {
-			c.answer(Transfer{}, err)
-			continue
-		}
-		if err := overDaily(level, amount, used[c.Sender.ID]+sent[c.Sender.ID]); err != nil {
-			c.answer(Transfer{}, err)
-			continue
-		}
-		entry, err := book.Post(ledger.Entry{Kind: "transfer", Memo: c.memo, Postings: []ledger.Posting{
-			ledger.ToWallet(c.Sender.ID, -amount),
-			ledger.ToWallet(to.ID, amount),
-		}})
-		if err != nil {
-			c.answer(Transfer{}, err)
-			continue
-		}
-		sent[c.Sender.ID] += amount
-		t := Transfer{ID: store.NewID(tx.Now), From: c.Sender.Handle, To: to.Handle, Amount: amount, Currency: ledger.Currency,
-			Memo: c.memo, EntryID: entry.ID, CreatedAt: tx.Now}
-		done = append(done, t)
-		by = append(by, c.Sender, to)
-		c.answer(t, nil)
+		c.answer(pay.Pay(c.Sender, to, c.Request.Amount, 0, c.memo, "transfer", false))
 	}
 	// Then the writes.
-	if err := book.Flush(ctx); err != nil {
-		return err
-	}
-	if err := recordTransfers(ctx, tx, done, by); err != nil {
-		return err
-	}
-	if err := addSent(ctx, tx, day, sent, levels); err != nil {
-		return err
-	}
-	if err := s.creditChanged(ctx, tx, by); err != nil {
+	if err := pay.Flush(ctx); err != nil {
 		return err
 	}
 	return s.recordKeys(ctx, tx, keyed)
+}
+
+// Payments checks and books many payments in one transaction, with a
+// statement or so of each kind for all of them: it reads the senders'
+// identity levels, suspensions and today's totals and the balances once,
+// checks each payment on its own, in order, against what those before it
+// left, and writes the journal, the transfer records and today's totals
+// when flushed.
+type Payments struct {
+	s         *Service
+	tx        *store.Tx
+	day       int64
+	levels    map[string]int64
+	suspended map[string]account.Suspension
+	used      map[string]int64 // today's totals as read
+	sent      map[string]int64 // what the payments booked here add to them
+	book      *ledger.Batch
+	done      []Transfer
+	by        []account.User // done[i]'s sender and recipient
+}
+
+// NewPayments prepares payments by senders (user ids) in tx, touching
+// accounts: the ledger accounts of every sender and recipient, and any
+// system account the payments credit (the fee account for a fee).
+func (s *Service) NewPayments(ctx context.Context, tx *store.Tx, senders, accounts []string) (*Payments, error) {
+	senders = slices.Clone(senders)
+	slices.Sort(senders)
+	senders = slices.Compact(senders)
+	p := &Payments{s: s, tx: tx, day: dayOf(tx.Now), sent: map[string]int64{}}
+	var err error
+	if p.levels, err = s.accounts.IdentityLevels(ctx, tx, senders); err != nil {
+		return nil, err
+	}
+	if p.suspended, err = account.SuspendedAmong(ctx, tx, senders, tx.Now); err != nil {
+		return nil, err
+	}
+	if p.used, err = sentOn(ctx, tx, p.day, senders); err != nil {
+		return nil, err
+	}
+	if p.book, err = ledger.NewBatch(ctx, tx, accounts); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Pay checks a payment of amount from sender to to — the recipient, the
+// sender's suspension, per-payment and daily limits, funds — and books
+// it: fee (if any) goes to the platform's fee account out of what to
+// receives, which lands in the held part of their wallet if held. A
+// refusal changes nothing.
+func (p *Payments) Pay(sender, to account.User, amount, fee int64, memo, kind string, held bool) (Transfer, error) {
+	if err := checkRecipient(sender, to); err != nil {
+		return Transfer{}, err
+	}
+	if sp, ok := p.suspended[sender.ID]; ok {
+		return Transfer{}, frozen(sp)
+	}
+	level := p.levels[sender.ID]
+	if err := overPerPayment(level, amount); err != nil {
+		return Transfer{}, err
+	}
+	if err := overDaily(level, amount, p.used[sender.ID]+p.sent[sender.ID]); err != nil {
+		return Transfer{}, err
+	}
+	entry, err := p.book.Post(ledger.Entry{Kind: kind, Memo: memo, Postings: postings(sender, to, amount, fee, held)})
+	if err != nil {
+		return Transfer{}, err
+	}
+	p.sent[sender.ID] += amount
+	t := Transfer{ID: store.NewID(p.tx.Now), From: sender.Handle, To: to.Handle, Amount: amount, Currency: ledger.Currency,
+		Memo: memo, EntryID: entry.ID, CreatedAt: p.tx.Now}
+	p.done = append(p.done, t)
+	p.by = append(p.by, sender, to)
+	return t, nil
+}
+
+// Flush writes the payments booked since the last flush.
+func (p *Payments) Flush(ctx context.Context) error {
+	if err := p.book.Flush(ctx); err != nil {
+		return err
+	}
+	if err := recordTransfers(ctx, p.tx, p.done, p.by); err != nil {
+		return err
+	}
+	if err := addSent(ctx, p.tx, p.day, p.sent, p.levels); err != nil {
+		return err
+	}
+	if err := p.s.creditChanged(ctx, p.tx, p.by); err != nil {
+		return err
+	}
+	for u, n := range p.sent {
+		p.used[u] += n
+	}
+	p.sent, p.done, p.by = map[string]int64{}, nil, nil
+	return nil
+}
+
+// postings are a payment's: amount out of the sender's wallet, less fee
+// into the recipient's (its held part if held), fee to the platform.
+func postings(sender, to account.User, amount, fee int64, held bool) []ledger.Posting {
+	credit := ledger.ToWallet(to.ID, amount-fee)
+	if held {
+		credit = ledger.HeldInWallet(to.ID, amount-fee)
+	}
+	ps := []ledger.Posting{ledger.ToWallet(sender.ID, -amount), credit}
+	if fee > 0 {
+		ps = append(ps, ledger.Posting{Account: ledger.Fees, Bucket: ledger.Available, Amount: fee})
+	}
+	return ps
 }
 
 // creditChanged announces in one event that the scores of everyone who

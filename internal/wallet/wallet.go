@@ -40,12 +40,14 @@ type Service struct {
 	accounts *account.Service
 	gateway  Gateway
 	keys     *idempotency.Store
-	batches  batcher
+	batches  *store.Batcher[call]
 }
 
 // New returns the wallet service.
 func New(db *store.DB, accounts *account.Service, gateway Gateway) *Service {
-	return &Service{db: db, accounts: accounts, gateway: gateway, keys: idempotency.New(db), batches: batcher{calls: make(chan *call)}}
+	s := &Service{db: db, accounts: accounts, gateway: gateway, keys: idempotency.New(db)}
+	s.batches = store.NewBatcher(db, Settlers(db.Engine), s.settleIn)
+	return s
 }
 
 // Wallet is a user's money.
@@ -191,15 +193,7 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, sender, to account.Use
 	}
 	// A sender without a wallet has nothing (insufficient funds); a
 	// recipient's wallet opens with the first money it receives.
-	credit := ledger.ToWallet(to.ID, amount-fee)
-	if held {
-		credit = ledger.HeldInWallet(to.ID, amount-fee)
-	}
-	postings := []ledger.Posting{ledger.ToWallet(sender.ID, -amount), credit}
-	if fee > 0 {
-		postings = append(postings, ledger.Posting{Account: ledger.Fees, Bucket: ledger.Available, Amount: fee})
-	}
-	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: postings})
+	entry, err := ledger.Post(ctx, tx, ledger.Entry{Kind: kind, Memo: memo, Postings: postings(sender, to, amount, fee, held)})
 	if err != nil {
 		return Transfer{}, err
 	}
