@@ -14,6 +14,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -62,6 +63,10 @@ type Note struct {
 	CircleID, PostID, CommentID string
 	Amount                      int64  // tips, minor units
 	Text                        string // a short snippet / reason
+	// Actor and Circle name the actor and the circle when the caller has
+	// them at hand; otherwise Add reads them.
+	Actor  *Person
+	Circle *CircleRef
 }
 
 // Notification is a notification as its recipient sees it.
@@ -121,54 +126,171 @@ type wire struct {
 // nothing when the actor is the recipient, or when the recipient muted
 // the note's circle.
 func (s *Service) Add(ctx context.Context, tx *store.Tx, n Note) error {
-	if n.UserID == "" || !validKind(n.Kind) {
-		return errs.Wrap(fmt.Errorf("notify: a note needs a recipient and a kind of lower-case words, not %q/%q", n.UserID, n.Kind), "adding a notification")
+	return s.AddAll(ctx, tx, []Note{n})
+}
+
+// AddAll adds notes as Add does, in order, with a statement or so of each
+// kind for all of them.
+func (s *Service) AddAll(ctx context.Context, tx *store.Tx, notes []Note) error {
+	var keep []Note
+	for _, n := range notes {
+		if n.UserID == "" || !validKind(n.Kind) {
+			return errs.Wrap(fmt.Errorf("notify: a note needs a recipient and a kind of lower-case words, not %q/%q", n.UserID, n.Kind), "adding a notification")
+		}
+		if n.ActorID != n.UserID {
+			keep = append(keep, n)
+		}
 	}
-	if n.ActorID == n.UserID {
-		return nil
+	keep, err := unmuted(ctx, tx, keep)
+	if err != nil || len(keep) == 0 {
+		return err
 	}
-	if n.CircleID != "" {
-		var muted int
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM notify_mutes WHERE user_id = $1 AND circle_id = $2`, n.UserID, n.CircleID).Scan(&muted); err != nil {
+	if err := name(ctx, tx, keep); err != nil {
+		return err
+	}
+	// Number each recipient's notes. The state rows stay locked until
+	// commit: the next numbers for these users are taken only after this
+	// transaction ends, so numbers commit in order.
+	count := map[string]int64{}
+	var users []string
+	for _, n := range keep {
+		if count[n.UserID] == 0 {
+			users = append(users, n.UserID)
+		}
+		count[n.UserID]++
+	}
+	slices.Sort(users) // one lock order for every transaction
+	next := map[string]int64{}
+	err = store.Chunks(len(users), func(lo, hi int) error {
+		args := make([]any, 0, 4*(hi-lo))
+		for _, u := range users[lo:hi] {
+			args = append(args, u, count[u], count[u], tx.Now)
+		}
+		rows, err := tx.Query(ctx, `INSERT INTO notify_state (user_id, last_seq, unread, updated_at) VALUES `+store.Values(hi-lo, 4, 1)+`
+			ON CONFLICT (user_id) DO UPDATE SET last_seq = notify_state.last_seq + excluded.last_seq,
+				unread = notify_state.unread + excluded.unread, updated_at = excluded.updated_at
+			RETURNING user_id, last_seq`, args...)
+		if err != nil {
 			return err
 		}
-		if muted > 0 {
-			return nil
+		defer rows.Close()
+		for rows.Next() {
+			var u string
+			var last int64
+			if err := rows.Scan(&u, &last); err != nil {
+				return err
+			}
+			next[u] = last - count[u] + 1
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	msgs := make([]event.Message, len(keep))
+	outs := make([]Notification, len(keep))
+	for i, n := range keep {
+		outs[i] = Notification{ID: store.NewID(tx.Now), Seq: next[n.UserID], Kind: n.Kind, Actor: n.Actor, Circle: n.Circle,
+			PostID: n.PostID, CommentID: n.CommentID, Amount: n.Amount, Text: errs.Clip(n.Text, MaxText), CreatedAt: tx.Now}
+		next[n.UserID]++
+		msgs[i] = event.Message{Subject: subjectPrefix + n.UserID, Data: wire{UserID: n.UserID, MembersOnly: membersOnly(n), Note: outs[i]}}
+	}
+	err = store.Chunks(len(keep), func(lo, hi int) error {
+		args := make([]any, 0, 12*(hi-lo))
+		for i := lo; i < hi; i++ {
+			n, out := keep[i], outs[i]
+			args = append(args, n.UserID, out.Seq, out.ID, n.Kind, nullable(n.ActorID), nullable(n.CircleID), membersOnly(n),
+				nullable(n.PostID), nullable(n.CommentID), n.Amount, out.Text, tx.Now)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, seq, id, kind, actor_id, circle_id, members_only, post_id, comment_id, amount, text, created_at)
+			VALUES `+store.Values(hi-lo, 12, 1), args...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.ob.EmitAll(ctx, tx, msgs)
+}
+
+// membersOnly says a note shows its circle's content (all but a join
+// decision), so only the circle's members see it.
+func membersOnly(n Note) bool { return n.CircleID != "" && n.Kind != KindJoinDecided }
+
+// unmuted returns the notes whose recipients did not mute their circle.
+func unmuted(ctx context.Context, tx *store.Tx, notes []Note) ([]Note, error) {
+	var pairs []any
+	for _, n := range notes {
+		if n.CircleID != "" {
+			pairs = append(pairs, n.UserID, n.CircleID)
 		}
 	}
-	// The state row stays locked until commit: the next number for this
-	// user is taken only after this transaction ends, so numbers commit
-	// in order.
-	var seq int64
-	if err := tx.QueryRow(ctx, `INSERT INTO notify_state (user_id, last_seq, unread, updated_at) VALUES ($1, 1, 1, $2)
-		ON CONFLICT (user_id) DO UPDATE SET last_seq = notify_state.last_seq + 1, unread = notify_state.unread + 1, updated_at = $2
-		RETURNING last_seq`, n.UserID, tx.Now).Scan(&seq); err != nil {
-		return err
+	if len(pairs) == 0 {
+		return notes, nil
 	}
-	out := Notification{ID: store.NewID(tx.Now), Seq: seq, Kind: n.Kind, PostID: n.PostID, CommentID: n.CommentID,
-		Amount: n.Amount, Text: errs.Clip(n.Text, MaxText), CreatedAt: tx.Now}
-	membersOnly := n.CircleID != "" && n.Kind != KindJoinDecided
-	if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, seq, id, kind, actor_id, circle_id, members_only, post_id, comment_id, amount, text, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		n.UserID, seq, out.ID, n.Kind, nullable(n.ActorID), nullable(n.CircleID), membersOnly, nullable(n.PostID), nullable(n.CommentID),
-		n.Amount, out.Text, tx.Now); err != nil {
-		return err
+	muted := map[[2]string]bool{}
+	err := store.Chunks(len(pairs)/2, func(lo, hi int) error {
+		rows, err := tx.Query(ctx, `SELECT user_id, circle_id FROM notify_mutes WHERE (user_id, circle_id) IN (VALUES `+store.Values(hi-lo, 2, 1)+`)`,
+			pairs[2*lo:2*hi]...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				return err
+			}
+			muted[k] = true
+		}
+		return rows.Err()
+	})
+	if err != nil || len(muted) == 0 {
+		return notes, err
 	}
-	if n.ActorID != "" {
+	var out []Note
+	for _, n := range notes {
+		if !muted[[2]string{n.UserID, n.CircleID}] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// name fills in the actors and circles the notes' callers did not give.
+func name(ctx context.Context, tx *store.Tx, notes []Note) error {
+	people, circles := map[string]*Person{}, map[string]*CircleRef{}
+	for _, n := range notes {
+		if n.ActorID != "" && n.Actor == nil {
+			people[n.ActorID] = nil
+		}
+		if n.CircleID != "" && n.Circle == nil {
+			circles[n.CircleID] = nil
+		}
+	}
+	for id := range people {
 		var p Person
-		if err := tx.QueryRow(ctx, `SELECT handle, display_name FROM users WHERE id = $1`, n.ActorID).Scan(&p.Handle, &p.DisplayName); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT handle, display_name FROM users WHERE id = $1`, id).Scan(&p.Handle, &p.DisplayName); err != nil {
 			return err
 		}
-		out.Actor = &p
+		people[id] = &p
 	}
-	if n.CircleID != "" {
-		var c CircleRef
-		if err := tx.QueryRow(ctx, `SELECT id, slug, name FROM circles WHERE id = $1`, n.CircleID).Scan(&c.ID, &c.Slug, &c.Name); err != nil {
+	for id := range circles {
+		c := CircleRef{}
+		if err := tx.QueryRow(ctx, `SELECT id, slug, name FROM circles WHERE id = $1`, id).Scan(&c.ID, &c.Slug, &c.Name); err != nil {
 			return err
 		}
-		out.Circle = &c
+		circles[id] = &c
 	}
-	return s.ob.Emit(ctx, tx, subjectPrefix+n.UserID, wire{UserID: n.UserID, MembersOnly: membersOnly, Note: out})
+	for i := range notes {
+		n := &notes[i]
+		if n.ActorID != "" && n.Actor == nil {
+			n.Actor = people[n.ActorID]
+		}
+		if n.CircleID != "" && n.Circle == nil {
+			n.Circle = circles[n.CircleID]
+		}
+	}
+	return nil
 }
 
 func validKind(k string) bool {

@@ -317,3 +317,42 @@ func TestAClosedCirclesNotificationsFollowMembership(t *testing.T) {
 		t.Fatalf("back in: %s (%d unread)", seqs(p.Items), p.Unread)
 	}
 }
+
+func TestAddAllNumbersManyNotesInOrderAndSkipsTheMuted(t *testing.T) {
+	e := newEnv(t)
+	ana, bob, cai := e.user("ana"), e.user("bob"), e.user("cai")
+	loud, quiet := e.circle(bob, circle.Open, ana), e.circle(bob, circle.Open, ana)
+	ctx := context.Background()
+	if err := e.notes.Mute(ctx, ana.ID, quiet, true); err != nil {
+		t.Fatal(err)
+	}
+	e.add(notify.Note{UserID: ana.ID, Kind: notify.KindLike, ActorID: bob.ID}) // ana's 1
+	err := e.db.Tx(ctx, func(tx *store.Tx) error {
+		return e.notes.AddAll(ctx, tx, []notify.Note{
+			{UserID: ana.ID, Kind: notify.KindTip, ActorID: bob.ID, CircleID: loud, Amount: 100, Actor: &notify.Person{Handle: "bob"}},
+			{UserID: cai.ID, Kind: notify.KindTip, ActorID: bob.ID, CircleID: loud, Amount: 200},
+			{UserID: ana.ID, Kind: notify.KindTip, ActorID: bob.ID, CircleID: quiet, Amount: 300}, // muted
+			{UserID: bob.ID, Kind: notify.KindTip, ActorID: bob.ID, Amount: 400},                  // oneself
+			{UserID: ana.ID, Kind: notify.KindTip, ActorID: cai.ID, CircleID: loud, Amount: 500},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.list(ana.ID, false)
+	if got := seqs(p.Items); got != "3,2,1" || p.Unread != 3 {
+		t.Fatalf("ana's numbers %s, unread %d; want 3,2,1 and 3", got, p.Unread)
+	}
+	if n := p.Items[1]; n.Amount != 100 || n.Actor.Handle != "bob" || n.Circle == nil || n.Circle.ID != loud {
+		t.Fatalf("ana's second: %+v", n)
+	}
+	if n := p.Items[0]; n.Amount != 500 || n.Actor.Handle != "cai" || n.Actor.DisplayName != "The cai" || n.Circle.Name == "" {
+		t.Fatalf("ana's third, named by AddAll: %+v %+v", n, n.Circle)
+	}
+	if c := e.list(cai.ID, false); len(c.Items) != 1 || c.Items[0].Seq != 1 || c.Items[0].Amount != 200 {
+		t.Fatalf("cai's: %+v", c)
+	}
+	if b := e.list(bob.ID, false); len(b.Items) != 0 {
+		t.Fatalf("bob's own tip told him: %+v", b)
+	}
+}
