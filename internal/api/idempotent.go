@@ -10,6 +10,7 @@ import (
 	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/store"
+	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // operation is a money-moving change: it runs inside tx and returns the
@@ -128,4 +129,31 @@ func requestHashFor(method, path string, body []byte) string {
 	sum.Write([]byte(method + " " + path + "\n"))
 	sum.Write(body)
 	return hex.EncodeToString(sum.Sum(nil))
+}
+
+// created renders the outcome of a batched payment as the response to
+// send and to record under its key: 201 with what was made, or the
+// problem that refused it.
+func created[T any](rid string) func(T, error) idempotency.Response {
+	return func(v T, err error) idempotency.Response {
+		if err == nil {
+			var resp idempotency.Response
+			if resp, err = answer(http.StatusCreated, v); err == nil {
+				return resp
+			}
+		}
+		return refusal(problemFor(err, rid))
+	}
+}
+
+// writeAnswered sends a batched payment's response, or err.
+func writeAnswered(w http.ResponseWriter, res wallet.Answered, err error) error {
+	if err != nil {
+		return err
+	}
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeBody(w, res.Status, res.ContentType, res.Body)
+	return nil
 }

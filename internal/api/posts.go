@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -274,11 +275,21 @@ func (s *Server) tipPost(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req.PIN = ""
-	a := s.signedInActor(r)
-	return s.idempotent(w, r, canonical(req), func(ctx context.Context, tx *store.Tx) (int, any, error) {
-		t, err := s.Posts.SendTip(ctx, tx, a, r.PathValue("id"), req)
-		return http.StatusCreated, t, err
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" {
+		if err := idempotency.CheckKey(key); err != nil {
+			return err
+		}
+	}
+	res, err := s.Posts.Tip(r.Context(), post.TipCall{
+		Actor:   s.signedInActor(r),
+		PostID:  r.PathValue("id"),
+		Request: req,
+		Key:     key,
+		Hash:    requestHashFor(r.Method, r.URL.Path, canonical(req)),
+		Answer:  created[post.Tip](requestID(r.Context())),
 	})
+	return writeAnswered(w, res, err)
 }
 
 func (s *Server) postTips(w http.ResponseWriter, r *http.Request) error {

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/quanzi/quanzi/internal/account"
@@ -249,6 +251,99 @@ func TestTipsMoveMoneyOnceWithinTheCirclesLimits(t *testing.T) {
 	}
 	if top := board(fan); top["handle"] != "fan" {
 		t.Fatalf("to the tipper: %v", top)
+	}
+	e.ledgerOK()
+}
+
+func TestConcurrentTipsSettleEachOnceWithinCapsAndFunds(t *testing.T) {
+	e := newEnv(t)
+	owner := e.user("owner", account.RoleUser)
+	author := e.user("author", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Busy tips", "tips": map[string]any{"fee_bps": 1000, "min": 100, "max": 1000, "daily_cap": 1500}})
+	e.join(author, c)
+	p := e.postIn(author, c, map[string]any{"text": "tip me, all of you"})
+	const fans, each = 10, 3
+	toks := make([]string, fans+1)
+	for i := range toks {
+		toks[i] = e.user(fmt.Sprintf("fan%02d", i), account.RoleUser)
+		e.join(toks[i], c)
+		if i < fans {
+			e.fund(toks[i], 2_000)
+		} else {
+			e.fund(toks[i], 50) // too little for any tip
+		}
+	}
+	// Every fan tips 3 × ¥6.00 at once; a day's cap of ¥15.00 in the
+	// circle lets two through.
+	path := "/api/v1/posts/" + p + "/tips"
+	type sent struct {
+		tok, key string
+		body     map[string]any
+		got      response
+	}
+	var all []*sent
+	for i, tok := range toks {
+		for j := range each {
+			all = append(all, &sent{tok: tok, key: fmt.Sprintf("tip-%d-%d", i, j), body: map[string]any{"amount": 600, "anonymous": j == 0}})
+		}
+	}
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.got = e.do(req{method: "POST", path: path, token: s.tok, body: s.body, header: map[string]string{"Idempotency-Key": s.key}})
+		}()
+	}
+	wg.Wait()
+	ok := map[string]int{}
+	for _, s := range all {
+		switch {
+		case s.got.status == 201:
+			ok[s.tok]++
+		case s.got.status == 422 && (s.got.json["code"] == "tip_cap_reached" || s.got.json["code"] == "insufficient_funds"):
+		default:
+			t.Fatalf("%s: %d %s", s.key, s.got.status, s.got.body)
+		}
+	}
+	for i, tok := range toks {
+		if want := map[bool]int{true: 2, false: 0}[i < fans]; ok[tok] != want {
+			t.Fatalf("fan %d had %d tips through, want %d", i, ok[tok], want)
+		}
+	}
+	// A retry of any of them gets the same answer and moves nothing.
+	entries := e.count("journal_entries")
+	for _, s := range all {
+		again := e.do(req{method: "POST", path: path, token: s.tok, body: s.body, header: map[string]string{"Idempotency-Key": s.key}})
+		if again.status != s.got.status || !bytes.Equal(again.body, s.got.body) || again.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("%s replayed as %d %s, first %d %s", s.key, again.status, again.body, s.got.status, s.got.body)
+		}
+	}
+	if e.count("journal_entries") != entries {
+		t.Fatal("replays moved money")
+	}
+	const tips = 2 * fans
+	board := e.ok(req{method: "GET", path: path, token: author}, 200)
+	if board.json["count"] != float64(tips) || board.json["total"] != float64(tips*600) || e.count("tips") != tips {
+		t.Fatalf("board %s, %d tip rows; want %d tips", board.body, e.count("tips"), tips)
+	}
+	for _, top := range board.json["top"].([]any) {
+		if tt := top.(map[string]any); tt["tips"] != 2.0 || tt["total"] != 1200.0 || tt["anonymous"] != false {
+			t.Fatalf("a tipper's total: %v (two tips, one of them named)", tt)
+		}
+	}
+	if w := e.ok(req{method: "GET", path: "/api/v1/wallet", token: author}, 200); w.json["held"] != float64(tips*540) {
+		t.Fatalf("the author holds %s, want %d", w.body, tips*540)
+	}
+	notes := e.ok(req{method: "GET", path: "/api/v1/notifications?limit=100", token: author}, 200)
+	items := notes.json["items"].([]any)
+	if len(items) != tips {
+		t.Fatalf("%d notifications for %d tips", len(items), tips)
+	}
+	for i, it := range items { // newest first, numbered without gaps
+		if n := it.(map[string]any); n["seq"] != float64(tips-i) || n["kind"] != "tip" {
+			t.Fatalf("notification %d: %v", i, n)
+		}
 	}
 	e.ledgerOK()
 }

@@ -80,30 +80,14 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	rid := requestID(r.Context())
 	res, err := s.Wallet.Transfer(r.Context(), wallet.TransferCall{
 		Sender:  sender,
 		Request: wallet.TransferRequest{To: req.To, Amount: req.Amount, Currency: req.Currency, Memo: req.Memo},
 		Key:     key,
 		Hash:    requestHashFor(r.Method, r.URL.Path, canonical(req)),
-		Answer: func(t wallet.Transfer, err error) idempotency.Response {
-			if err == nil {
-				var resp idempotency.Response
-				if resp, err = answer(http.StatusCreated, t); err == nil {
-					return resp
-				}
-			}
-			return refusal(problemFor(err, rid))
-		},
+		Answer:  created[wallet.Transfer](requestID(r.Context())),
 	})
-	if err != nil {
-		return err
-	}
-	if res.Replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	writeBody(w, res.Status, res.ContentType, res.Body)
-	return nil
+	return writeAnswered(w, res, err)
 }
 
 type topupRequest struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/errs"
+	"github.com/quanzi/quanzi/internal/idempotency"
 	"github.com/quanzi/quanzi/internal/notify"
 	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/social"
@@ -84,19 +85,27 @@ type Service struct {
 	wallet   *wallet.Service
 	// Notifier, if set, is told in the transaction that made it what
 	// others must hear about: tips, comments, replies, likes.
-	Notifier circle.Notifier
+	Notifier Notifier
 	// Reviewer, if set, queues held posts for a decision.
 	Reviewer Reviewer
 	// Screener, if set, screens every post, comment and edit before it
 	// is written.
 	Screener Screener
 
-	feeds *feedCache // circles' first pages (feedcache.go)
+	feeds *feedCache              // circles' first pages (feedcache.go)
+	tips  *store.Batcher[tipCall] // tipbatch.go
+	keys  *idempotency.Store
+}
+
+// Notifier adds notifications in the caller's transaction.
+type Notifier interface {
+	AddAll(ctx context.Context, tx *store.Tx, notes []notify.Note) error
 }
 
 // New returns the post service.
 func New(db *store.DB, circles *circle.Service, accounts *account.Service, w *wallet.Service) *Service {
-	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache()}
+	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache(), keys: idempotency.New(db)}
+	s.tips = store.NewBatcher(db, wallet.Settlers(db.Engine), s.settleTips)
 	s.watchFeeds()
 	return s
 }
@@ -529,7 +538,7 @@ func (s *Service) notify(ctx context.Context, tx *store.Tx, n notify.Note) error
 	if s.Notifier == nil || n.UserID == n.ActorID {
 		return nil
 	}
-	return s.Notifier.Add(ctx, tx, n)
+	return s.Notifier.AddAll(ctx, tx, []notify.Note{n})
 }
 
 // snippet is the start of a text, for notifications.

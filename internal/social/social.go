@@ -102,6 +102,34 @@ func Blocked(ctx context.Context, q store.Querier, a, b string) (bool, error) {
 	return n > 0, err
 }
 
+// BlockedAmong returns which of pairs (user ids) are blocked either way,
+// keyed by the pair as given, with a statement or so for all of them.
+func BlockedAmong(ctx context.Context, q store.Querier, pairs [][2]string) (map[[2]string]bool, error) {
+	out := map[[2]string]bool{}
+	err := store.Chunks(len(pairs), func(lo, hi int) error {
+		args := make([]any, 0, 2*(hi-lo))
+		for _, p := range pairs[lo:hi] {
+			args = append(args, p[0], p[1])
+		}
+		rows, err := q.Query(ctx, `SELECT blocker_id, blocked_id FROM blocks
+			WHERE (blocker_id, blocked_id) IN (VALUES `+store.Values(hi-lo, 2, 1)+`)
+			OR (blocked_id, blocker_id) IN (VALUES `+store.Values(hi-lo, 2, 1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a, b string
+			if err := rows.Scan(&a, &b); err != nil {
+				return err
+			}
+			out[[2]string{a, b}], out[[2]string{b, a}] = true, true
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // BlockedIDs returns the ids of everyone blocked by userID or blocking
 // userID, in no particular order: what feeds and lists leave out.
 func BlockedIDs(ctx context.Context, q store.Querier, userID string) ([]string, error) {
