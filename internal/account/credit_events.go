@@ -49,7 +49,8 @@ func (s *Service) CreditChanged(ctx context.Context, tx *store.Tx, users ...stri
 // users heard are collected, and delay after the first of them all those
 // heard by then are recomputed together (RecomputeCredit, 500 per
 // transaction), so a burst of payments costs one pass and a user named
-// ten times is recomputed once. It returns at once.
+// ten times is recomputed once; a user recomputed within the last minute
+// waits until the minute has passed (creditGap). It returns at once.
 //
 // Every node hears every event and recomputes the same users: the second
 // computation finds the score already stored and writes nothing, so the
@@ -81,12 +82,22 @@ func (s *Service) FollowCreditChanges(ctx context.Context, ob *event.Outbox, del
 type creditQueue struct {
 	mu      sync.Mutex
 	pending map[string]bool
-	wake    chan struct{} // holds a token while users are pending
-	pause   time.Duration // after a failed pass
+	last    map[string]time.Time // users recomputed within gap, and when
+	gap     time.Duration        // the least time between two passes for one user
+	wake    chan struct{}        // holds a token while users are pending
+	pause   time.Duration        // after a failed pass
 }
 
+// creditGap is how long a user's score, once recomputed, waits before
+// the next recompute. A score moves with months of history; someone
+// paying every second does not need it worked out every second, and
+// reading their whole history each time would cost the server more the
+// busier they are.
+const creditGap = time.Minute
+
 func newCreditQueue() *creditQueue {
-	return &creditQueue{pending: map[string]bool{}, wake: make(chan struct{}, 1), pause: 5 * time.Second}
+	return &creditQueue{pending: map[string]bool{}, last: map[string]time.Time{}, gap: creditGap,
+		wake: make(chan struct{}, 1), pause: 5 * time.Second}
 }
 
 // add queues ids. It never waits: it runs on the event relay's goroutine.
@@ -105,49 +116,76 @@ func (q *creditQueue) add(ids []string) {
 	}
 }
 
-// take returns the queued users, sorted, and empties the queue.
-func (q *creditQueue) take() []string {
+// take returns the queued users not recomputed within the gap before
+// now, sorted, and marks them recomputed at now; more says users are
+// still waiting for their gap to pass.
+func (q *creditQueue) take(now time.Time) (ids []string, more bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	ids := make([]string, 0, len(q.pending))
-	for id := range q.pending {
-		ids = append(ids, id)
+	for id, at := range q.last {
+		if now.Sub(at) >= q.gap {
+			delete(q.last, id)
+		}
 	}
-	clear(q.pending)
+	for id := range q.pending {
+		if _, recent := q.last[id]; !recent {
+			ids = append(ids, id)
+			delete(q.pending, id)
+			q.last[id] = now
+		}
+	}
 	slices.Sort(ids)
-	return ids
+	return ids, len(q.pending) > 0
+}
+
+// retry queues ids again after a failed pass, as if never recomputed.
+func (q *creditQueue) retry(ids []string) {
+	q.mu.Lock()
+	for _, id := range ids {
+		delete(q.last, id)
+	}
+	q.mu.Unlock()
+	q.add(ids)
 }
 
 // run hands the queued users to recompute, delay after the first of a
-// burst, until ctx ends. Users whose recompute failed are queued again
-// and tried after a pause.
+// burst, until ctx ends; users still within their gap are looked at
+// again every delay until it passes. Users whose recompute failed are
+// queued again and tried after a pause.
 func (q *creditQueue) run(ctx context.Context, delay time.Duration, log *slog.Logger, recompute func([]string) error) {
+	sleep := func(d time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-q.wake:
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		ids := q.take()
-		if len(ids) == 0 {
-			continue
-		}
-		if err := recompute(ids); err != nil {
-			if ctx.Err() != nil {
+		for more := true; more; {
+			if !sleep(delay) {
 				return
 			}
-			log.Warn("recomputing credit scores; trying again shortly", "users", len(ids), "error", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(q.pause):
+			var ids []string
+			ids, more = q.take(time.Now())
+			if len(ids) == 0 {
+				continue
 			}
-			q.add(ids)
+			if err := recompute(ids); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				log.Warn("recomputing credit scores; trying again shortly", "users", len(ids), "error", err)
+				if !sleep(q.pause) {
+					return
+				}
+				q.retry(ids)
+			}
 		}
 	}
 }

@@ -39,3 +39,23 @@ func TestCreditQueueCoalescesAndRetries(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// A user recomputed a moment ago waits for the gap; others do not.
+func TestCreditQueueWaitsOutTheGapForEachUser(t *testing.T) {
+	q := newCreditQueue()
+	t0 := time.Date(2026, 11, 23, 3, 0, 0, 0, time.UTC)
+	q.add([]string{"busy"})
+	if ids, more := q.take(t0); !slices.Equal(ids, []string{"busy"}) || more {
+		t.Fatalf("first pass: %v, more %v", ids, more)
+	}
+	q.add([]string{"busy", "quiet"})
+	if ids, more := q.take(t0.Add(time.Second)); !slices.Equal(ids, []string{"quiet"}) || !more {
+		t.Fatalf("a second later: %v, more %v; want quiet now and busy still waiting", ids, more)
+	}
+	if ids, more := q.take(t0.Add(q.gap - time.Second)); len(ids) != 0 || !more {
+		t.Fatalf("within the gap: %v, more %v", ids, more)
+	}
+	if ids, more := q.take(t0.Add(q.gap)); !slices.Equal(ids, []string{"busy"}) || more {
+		t.Fatalf("after the gap: %v, more %v", ids, more)
+	}
+}
