@@ -150,46 +150,22 @@ func Open(db *store.DB, opts Options) (*Outbox, error) {
 // Emit writes an event in tx, to be published once tx commits; if tx
 // rolls back, so does the event. data is encoded as JSON.
 func (o *Outbox) Emit(ctx context.Context, tx *store.Tx, subject string, data any) error {
-	return o.EmitAll(ctx, tx, []Message{{Subject: subject, Data: data}})
-}
-
-// Message is an event to emit: its subject, and its data to encode as
-// JSON.
-type Message struct {
-	Subject string
-	Data    any
-}
-
-// EmitAll writes events in tx as Emit does, with one statement for many.
-func (o *Outbox) EmitAll(ctx context.Context, tx *store.Tx, msgs []Message) error {
-	evs := make([]Event, len(msgs))
-	for i, m := range msgs {
-		if err := checkSubject(m.Subject); err != nil {
-			return err
-		}
-		b, err := json.Marshal(m.Data)
-		if err != nil {
-			return errs.Wrap(err, "encoding an event")
-		}
-		evs[i] = Event{ID: store.NewID(tx.Now), Subject: m.Subject, Data: b, At: tx.Now}
-	}
-	err := store.Chunks(len(evs), func(lo, hi int) error {
-		args := make([]any, 0, 4*(hi-lo))
-		for _, ev := range evs[lo:hi] {
-			args = append(args, ev.ID, ev.Subject, string(ev.Data), ev.At)
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO outbox (id, subject, data, created_at) VALUES `+store.Values(hi-lo, 4, 1), args...)
+	if err := checkSubject(subject); err != nil {
 		return err
-	})
+	}
+	b, err := json.Marshal(data)
 	if err != nil {
+		return errs.Wrap(err, "encoding an event")
+	}
+	ev := Event{ID: store.NewID(tx.Now), Subject: subject, Data: b, At: tx.Now}
+	if _, err := tx.Exec(ctx, `INSERT INTO outbox (id, subject, data, created_at) VALUES ($1, $2, $3, $4)`,
+		ev.ID, ev.Subject, string(b), ev.At); err != nil {
 		return err
 	}
 	tx.AfterCommit(func() {
-		for _, ev := range evs {
-			select {
-			case o.committed <- ev:
-			default: // the relay is behind: the next poll finds the row
-			}
+		select {
+		case o.committed <- ev:
+		default: // the relay is behind: the next poll finds the row
 		}
 	})
 	return nil

@@ -114,6 +114,10 @@ func New(db *store.DB, ob *event.Outbox) *Service {
 // "notify.<recipient id>".
 const subjectPrefix = "notify."
 
+// batchSubject is the subject of one event announcing the notifications
+// one transaction added for several people ({"notes": [wire, …]}).
+const batchSubject = subjectPrefix + "batch"
+
 // wire is a new notification's event.
 type wire struct {
 	UserID      string       `json:"user_id"`
@@ -187,20 +191,19 @@ func (s *Service) AddAll(ctx context.Context, tx *store.Tx, notes []Note) error 
 	if err != nil {
 		return err
 	}
-	msgs := make([]event.Message, len(keep))
-	outs := make([]Notification, len(keep))
+	wires := make([]wire, len(keep))
 	for i, n := range keep {
-		outs[i] = Notification{ID: store.NewID(tx.Now), Seq: next[n.UserID], Kind: n.Kind, Actor: n.Actor, Circle: n.Circle,
-			PostID: n.PostID, CommentID: n.CommentID, Amount: n.Amount, Text: errs.Clip(n.Text, MaxText), CreatedAt: tx.Now}
+		wires[i] = wire{UserID: n.UserID, MembersOnly: membersOnly(n), Note: Notification{ID: store.NewID(tx.Now), Seq: next[n.UserID],
+			Kind: n.Kind, Actor: n.Actor, Circle: n.Circle, PostID: n.PostID, CommentID: n.CommentID, Amount: n.Amount,
+			Text: errs.Clip(n.Text, MaxText), CreatedAt: tx.Now}}
 		next[n.UserID]++
-		msgs[i] = event.Message{Subject: subjectPrefix + n.UserID, Data: wire{UserID: n.UserID, MembersOnly: membersOnly(n), Note: outs[i]}}
 	}
 	err = store.Chunks(len(keep), func(lo, hi int) error {
 		args := make([]any, 0, 12*(hi-lo))
 		for i := lo; i < hi; i++ {
-			n, out := keep[i], outs[i]
-			args = append(args, n.UserID, out.Seq, out.ID, n.Kind, nullable(n.ActorID), nullable(n.CircleID), membersOnly(n),
-				nullable(n.PostID), nullable(n.CommentID), n.Amount, out.Text, tx.Now)
+			n, w := keep[i], wires[i]
+			args = append(args, n.UserID, w.Note.Seq, w.Note.ID, n.Kind, nullable(n.ActorID), nullable(n.CircleID), w.MembersOnly,
+				nullable(n.PostID), nullable(n.CommentID), n.Amount, w.Note.Text, tx.Now)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, seq, id, kind, actor_id, circle_id, members_only, post_id, comment_id, amount, text, created_at)
 			VALUES `+store.Values(hi-lo, 12, 1), args...)
@@ -209,7 +212,14 @@ func (s *Service) AddAll(ctx context.Context, tx *store.Tx, notes []Note) error 
 	if err != nil {
 		return err
 	}
-	return s.ob.EmitAll(ctx, tx, msgs)
+	// One event for all of them: one row for the outbox to write, relay
+	// and delete, however many people a batch of tips told.
+	if len(wires) == 1 {
+		return s.ob.Emit(ctx, tx, subjectPrefix+wires[0].UserID, wires[0])
+	}
+	return s.ob.Emit(ctx, tx, batchSubject, struct {
+		Notes []wire `json:"notes"`
+	}{wires})
 }
 
 // membersOnly says a note shows its circle's content (all but a join

@@ -246,26 +246,45 @@ func (h *hub) remove(st *Stream) {
 
 // deliver hands a new notification's event to its recipient's streams.
 func (h *hub) deliver(ev event.Event) {
-	userID := strings.TrimPrefix(ev.Subject, subjectPrefix)
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	streams := h.users[userID]
-	if len(streams) == 0 {
-		return
-	}
-	var w struct {
+	type one struct {
+		UserID      string          `json:"user_id"`
 		MembersOnly bool            `json:"members_only"`
 		Note        json.RawMessage `json:"note"`
 	}
-	var seq struct {
-		Seq int64 `json:"seq"`
+	var notes []one
+	if ev.Subject == batchSubject {
+		var b struct {
+			Notes []one `json:"notes"`
+		}
+		if json.Unmarshal(ev.Data, &b) != nil {
+			return // not one of ours: the streams read the database on their next gap
+		}
+		notes = b.Notes
+	} else {
+		var w one
+		if json.Unmarshal(ev.Data, &w) != nil {
+			return
+		}
+		w.UserID = strings.TrimPrefix(ev.Subject, subjectPrefix)
+		notes = []one{w}
 	}
-	if json.Unmarshal(ev.Data, &w) != nil || json.Unmarshal(w.Note, &seq) != nil || seq.Seq < 1 {
-		return // not one of ours: the streams read the database on their next gap
-	}
-	n := &live{seq: seq.Seq, membersOnly: w.MembersOnly, data: w.Note}
-	for _, st := range streams {
-		st.push(n)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, w := range notes {
+		streams := h.users[w.UserID]
+		if len(streams) == 0 {
+			continue
+		}
+		var seq struct {
+			Seq int64 `json:"seq"`
+		}
+		if json.Unmarshal(w.Note, &seq) != nil || seq.Seq < 1 {
+			continue
+		}
+		n := &live{seq: seq.Seq, membersOnly: w.MembersOnly, data: w.Note}
+		for _, st := range streams {
+			st.push(n)
+		}
 	}
 }
 

@@ -253,3 +253,42 @@ func TestStreamLimitsAndResumePoints(t *testing.T) {
 		}
 	}
 }
+
+func TestNotesAddedTogetherReachEachStreamThroughOneEvent(t *testing.T) {
+	e := newEnv(t)
+	ana, bob, cai := e.user("ana"), e.user("bob"), e.user("cai")
+	ctx := context.Background()
+	var mu sync.Mutex
+	var subjects []string
+	e.ob.Subscribe("notify.", func(ev event.Event) { mu.Lock(); subjects = append(subjects, ev.Subject); mu.Unlock() })
+	streams := map[string]*notify.Stream{}
+	for _, u := range []string{ana.ID, bob.ID} {
+		st, err := e.notes.Stream(ctx, u, 0, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		streams[u] = st
+	}
+	err := e.db.Tx(ctx, func(tx *store.Tx) error {
+		return e.notes.AddAll(ctx, tx, []notify.Note{
+			{UserID: ana.ID, Kind: notify.KindTip, ActorID: cai.ID, Amount: 100},
+			{UserID: bob.ID, Kind: notify.KindTip, ActorID: cai.ID, Amount: 200},
+			{UserID: ana.ID, Kind: notify.KindTip, ActorID: cai.ID, Amount: 300},
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSeqs(t, collect(t, streams[ana.ID], 2, 5*time.Second), 1)
+	got := collect(t, streams[bob.ID], 1, 5*time.Second)
+	var n notify.Notification
+	if err := json.Unmarshal(got[0].Data, &n); err != nil || n.Amount != 200 || n.Actor == nil || n.Actor.Handle != "cai" {
+		t.Fatalf("bob's: %s (%v)", got[0].Data, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(subjects) != 1 || subjects[0] != "notify.batch" {
+		t.Fatalf("events %v; want one for the three notes", subjects)
+	}
+}
