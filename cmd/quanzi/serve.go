@@ -137,12 +137,16 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 	bus = nil
 	accounts.Outbox = outbox
-	// Scores whose inputs changed are recomputed a second after the event.
-	accounts.FollowCreditChanges(ctx, outbox, time.Second, log)
+	// Scores whose inputs changed are recomputed a second after the event,
+	// and a user's at most once a minute: a score moves with months of
+	// history, and someone paying every second does not need it worked
+	// out every second over all of it.
+	accounts.FollowCreditChanges(ctx, outbox, time.Second, time.Minute, log)
 	notes := notify.New(db, outbox)
 	accounts.ClaimDecided = notes.ClaimDecided
 	circles := circle.New(db)
 	circles.Notifier = notes
+	circles.ShareInvalidations(accounts)
 	posts := post.New(db, circles, accounts, wallets)
 	posts.Notifier = notes
 	mod := moderation.New(db, circles, posts)

@@ -49,8 +49,8 @@ func (s *Service) CreditChanged(ctx context.Context, tx *store.Tx, users ...stri
 // users heard are collected, and delay after the first of them all those
 // heard by then are recomputed together (RecomputeCredit, 500 per
 // transaction), so a burst of payments costs one pass and a user named
-// ten times is recomputed once; a user recomputed within the last minute
-// waits until the minute has passed (creditGap). It returns at once.
+// ten times is recomputed once; a user recomputed less than gap ago
+// waits until gap has passed. It returns at once.
 //
 // Every node hears every event and recomputes the same users: the second
 // computation finds the score already stored and writes nothing, so the
@@ -59,8 +59,9 @@ func (s *Service) CreditChanged(ctx context.Context, tx *store.Tx, users ...stri
 // The users waiting live in this process's memory: those heard in the
 // last moment before the process stops are not recomputed until their
 // next change, a request for their report, or SweepCredit.
-func (s *Service) FollowCreditChanges(ctx context.Context, ob *event.Outbox, delay time.Duration, log *slog.Logger) {
+func (s *Service) FollowCreditChanges(ctx context.Context, ob *event.Outbox, delay, gap time.Duration, log *slog.Logger) {
 	q := newCreditQueue()
+	q.gap = gap
 	cancel := ob.Subscribe(credit.InputsSubject, func(ev event.Event) {
 		var in credit.InputsChanged
 		if err := json.Unmarshal(ev.Data, &in); err != nil {
@@ -88,15 +89,8 @@ type creditQueue struct {
 	pause   time.Duration        // after a failed pass
 }
 
-// creditGap is how long a user's score, once recomputed, waits before
-// the next recompute. A score moves with months of history; someone
-// paying every second does not need it worked out every second, and
-// reading their whole history each time would cost the server more the
-// busier they are.
-const creditGap = time.Minute
-
 func newCreditQueue() *creditQueue {
-	return &creditQueue{pending: map[string]bool{}, last: map[string]time.Time{}, gap: creditGap,
+	return &creditQueue{pending: map[string]bool{}, last: map[string]time.Time{}, gap: time.Minute,
 		wake: make(chan struct{}, 1), pause: 5 * time.Second}
 }
 

@@ -20,7 +20,7 @@ func TestCreditFollowsChangedInputs(t *testing.T) {
 	e.user("lei", account.RoleUser)
 	e.user("idle", account.RoleUser)
 	ctx := t.Context()
-	e.accounts.FollowCreditChanges(ctx, e.outbox, 10*time.Millisecond, slog.New(slog.DiscardHandler))
+	e.accounts.FollowCreditChanges(ctx, e.outbox, 10*time.Millisecond, 100*time.Millisecond, slog.New(slog.DiscardHandler))
 	score := func(handle string) int {
 		var n int
 		err := e.db.QueryRow(ctx, `SELECT s.score FROM credit_scores s JOIN users u ON u.id = s.user_id WHERE u.handle = $1`, handle).Scan(&n)

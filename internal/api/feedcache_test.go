@@ -7,6 +7,7 @@ import (
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
+	"github.com/quanzi/quanzi/internal/errs"
 	"github.com/quanzi/quanzi/internal/post"
 	"github.com/quanzi/quanzi/internal/store"
 	"github.com/quanzi/quanzi/internal/wallet"
@@ -165,5 +166,42 @@ func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {
 	}
 	if got := readB(); fmt.Sprint(got) != fmt.Sprint([]string{a}) {
 		t.Fatalf("node B after its poll still shows the deleted post: %v", got)
+	}
+}
+
+// A circle's row is cached on each node: closing the circle hides it from
+// outsiders at once on the node that closed it, and on another node
+// sharing the database at its next poll of the invalidations.
+func TestACircleClosedOnOneNodeIsHiddenOnAnotherAfterItsPoll(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, lin := e.user("owner", account.RoleUser), e.user("lin", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Soon closed"})
+
+	accountsB := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
+	circlesB := circle.New(e.db)
+	circlesB.ShareInvalidations(accountsB)
+	sess, err := accountsB.Authenticate(ctx, lin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := accountsB.PollInvalidations(ctx); err != nil { // what was written before: applied
+		t.Fatal(err)
+	}
+	getB := func() error {
+		_, err := circlesB.Get(ctx, circle.ActorOf(sess), c)
+		return err
+	}
+	if err := getB(); err != nil {
+		t.Fatalf("node B before: %v", err)
+	}
+	e.ok(req{method: "GET", path: "/api/v1/circles/" + c, token: lin}, 200)
+	e.ok(req{method: "PATCH", path: "/api/v1/circles/" + c, token: owner, body: map[string]any{"visibility": "closed"}}, 200)
+	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c, token: lin}), 404, "not_found")
+	if err := accountsB.PollInvalidations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := getB(); !errs.Is(err, errs.NotFound) {
+		t.Fatalf("node B after its poll: %v; want not found", err)
 	}
 }

@@ -69,6 +69,7 @@ func newEnvB(t testing.TB, extra ...route) *env {
 	accounts.ClaimDecided = notes.ClaimDecided
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
+	circles.ShareInvalidations(accounts)
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
 	posts.Notifier, socials.Notify = notes, notes.Tell
 	mod := moderation.New(db, circles, posts)

@@ -77,6 +77,9 @@ type Service struct {
 	// Notifier, when set, hears in the deciding transaction what users
 	// must be told: their join requests decided.
 	Notifier Notifier
+
+	rows *rowCache   // circles' rows (rowcache.go)
+	inv  Invalidator // set by ShareInvalidations
 }
 
 // Notifier adds notifications inside a transaction (notify.Service).
@@ -85,7 +88,7 @@ type Notifier interface {
 }
 
 // New returns the circle service.
-func New(db *store.DB) *Service { return &Service{db: db} }
+func New(db *store.DB) *Service { return &Service{db: db, rows: newRowCache()} }
 
 // Actor is who is asking: a signed-in user with their verified attributes
 // and credit score, or nobody (Anonymous).
@@ -239,7 +242,7 @@ func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string
 	if ref == "" || len(ref) > 100 {
 		return nil, notFound(ref)
 	}
-	c, err := scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1 OR c.slug = $2`, ref, strings.ToLower(ref)))
+	c, err := s.row(ctx, q, ref)
 	if err == store.ErrNoRows {
 		return nil, notFound(ref)
 	}

@@ -363,7 +363,7 @@ func (s *Service) Decide(ctx context.Context, a Actor, ref string, d Decision) (
 				return err
 			}
 			if d.Approve {
-				if err := addMember(ctx, tx, v.ID, r.userID, "request:"+r.ID); err != nil {
+				if err := s.addMember(ctx, tx, v.ID, r.userID, "request:"+r.ID); err != nil {
 					return err
 				}
 			} else if d.Ban {

@@ -92,7 +92,7 @@ func (s *Service) Join(ctx context.Context, a Actor, ref string, jr JoinRequest)
 					return err
 				}
 			}
-			if err := addMember(ctx, tx, v.ID, a.User.ID, via); err != nil {
+			if err := s.addMember(ctx, tx, v.ID, a.User.ID, via); err != nil {
 				return err
 			}
 			out.Status = RoleMember
@@ -159,7 +159,7 @@ func (s *Service) loadAs(ctx context.Context, tx *store.Tx, a Actor, ref string,
 	return v, s.outsider(ctx, tx, v, a.User.ID)
 }
 
-func addMember(ctx context.Context, tx *store.Tx, circleID, userID, via string) error {
+func (s *Service) addMember(ctx context.Context, tx *store.Tx, circleID, userID, via string) error {
 	_, err := tx.Exec(ctx, `INSERT INTO circle_members (circle_id, user_id, role, joined_at, via) VALUES ($1, $2, 'member', $3, $4)`,
 		circleID, userID, tx.Now, via)
 	if errs.Is(err, errs.Conflict) {
@@ -171,13 +171,16 @@ func addMember(ctx context.Context, tx *store.Tx, circleID, userID, via string) 
 	if _, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count + 1 WHERE id = $1`, circleID); err != nil {
 		return err
 	}
+	if err := s.rowChanged(ctx, tx, circleID); err != nil {
+		return err
+	}
 	if err := bumpTrend(ctx, tx, circleID); err != nil {
 		return err
 	}
 	return index(ctx, tx, circleID, false)
 }
 
-func dropMember(ctx context.Context, tx *store.Tx, circleID, userID string) (bool, error) {
+func (s *Service) dropMember(ctx context.Context, tx *store.Tx, circleID, userID string) (bool, error) {
 	res, err := tx.Exec(ctx, `DELETE FROM circle_members WHERE circle_id = $1 AND user_id = $2`, circleID, userID)
 	if err != nil {
 		return false, err
@@ -186,6 +189,9 @@ func dropMember(ctx context.Context, tx *store.Tx, circleID, userID string) (boo
 		return false, nil
 	}
 	if _, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count - 1 WHERE id = $1`, circleID); err != nil {
+		return false, err
+	}
+	if err := s.rowChanged(ctx, tx, circleID); err != nil {
 		return false, err
 	}
 	return true, index(ctx, tx, circleID, false)
@@ -235,7 +241,7 @@ func (s *Service) Remove(ctx context.Context, a Actor, ref, handle, reason strin
 				return errs.E(errs.Forbidden, "You can remove only members below your own role; @%s is a %s.", u.Handle, role)
 			}
 		}
-		if _, err := dropMember(ctx, tx, v.ID, u.ID); err != nil {
+		if _, err := s.dropMember(ctx, tx, v.ID, u.ID); err != nil {
 			return err
 		}
 		action := "circle.leave"
@@ -476,7 +482,7 @@ func (s *Service) BanIn(ctx context.Context, tx *store.Tx, a Actor, circleID, us
 // banUser ends the user's membership and any request of theirs, and
 // records the ban.
 func (s *Service) banUser(ctx context.Context, tx *store.Tx, a Actor, circleID, uid, h, reason string, until *time.Time, out *Ban) error {
-	if _, err := dropMember(ctx, tx, circleID, uid); err != nil {
+	if _, err := s.dropMember(ctx, tx, circleID, uid); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE circle_join_requests SET status = 'denied', reason = $1, decided_by = $2, decided_at = $3

@@ -173,6 +173,9 @@ func (s *Service) changed(ctx context.Context, tx *store.Tx, a Actor, id, action
 	if err := audit.Record(ctx, tx, a.User.ID, action, "circle", id, detail); err != nil {
 		return err
 	}
+	if err := s.rowChanged(ctx, tx, id); err != nil {
+		return err
+	}
 	v, err := s.load(ctx, tx, a, id)
 	if err == nil {
 		*out = s.present(a, v)

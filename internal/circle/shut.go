@@ -35,6 +35,9 @@ func (s *Service) Shut(ctx context.Context, tx *store.Tx, id string, shut bool, 
 	if err != nil {
 		return r, err
 	}
+	if err := s.rowChanged(ctx, tx, id); err != nil {
+		return r, err
+	}
 	return r, index(ctx, tx, id, true)
 }
 

@@ -53,6 +53,7 @@ func newEnv(t testing.TB) *env {
 	accounts.ClaimDecided = notes.ClaimDecided
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
+	circles.ShareInvalidations(accounts)
 	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
 	posts.Notifier, socials.Notify = notes, notes.Tell
 	mod := moderation.New(db, circles, posts)
