@@ -113,3 +113,57 @@ func (s *Store) Record(ctx context.Context, tx *store.Tx, atts []*Attempt, resps
 func (s *Store) answered(tx *store.Tx, a *Attempt, resp Response) row {
 	return row{scope: a.Scope, key: a.Key, hash: a.Hash, claim: newToken(), state: "done", lockedUntil: tx.Now, resp: resp}
 }
+
+// Keyed is a call in a batch that may carry a key: Keyed returns where
+// the call keeps its key's attempt and verdict.
+type Keyed interface{ Keyed() *Verdict }
+
+// Verdict is what the keys said of one call in a batch. Attempt is nil
+// for a call without a key.
+type Verdict struct {
+	Attempt *Attempt
+	Replay  *Response // the answer an earlier attempt recorded
+	Refusal error     // a mismatch, or the key in progress
+}
+
+// CheckCalls judges the keys of calls in tx (those with an Attempt), as
+// Check does, setting each one's Replay or Refusal, and returns the keyed
+// calls that may run: their answers are for RecordCalls.
+func CheckCalls[C Keyed](ctx context.Context, tx *store.Tx, s *Store, calls []C) ([]C, error) {
+	var keyed []C
+	var atts []*Attempt
+	for _, c := range calls {
+		v := c.Keyed()
+		v.Replay, v.Refusal = nil, nil
+		if v.Attempt != nil {
+			keyed = append(keyed, c)
+			atts = append(atts, v.Attempt)
+		}
+	}
+	if len(keyed) == 0 {
+		return nil, nil
+	}
+	replays, refusals, err := s.Check(ctx, tx, atts)
+	if err != nil {
+		return nil, err
+	}
+	var run []C
+	for i, c := range keyed {
+		v := c.Keyed()
+		v.Replay, v.Refusal = replays[i], refusals[i]
+		if v.Replay == nil && v.Refusal == nil {
+			run = append(run, c)
+		}
+	}
+	return run, nil
+}
+
+// RecordCalls records answer(c) under the key of each of run, in tx.
+func RecordCalls[C Keyed](ctx context.Context, tx *store.Tx, s *Store, run []C, answer func(C) Response) error {
+	atts := make([]*Attempt, len(run))
+	resps := make([]Response, len(run))
+	for i, c := range run {
+		atts[i], resps[i] = c.Keyed().Attempt, answer(c)
+	}
+	return s.Record(ctx, tx, atts, resps)
+}

@@ -60,7 +60,7 @@ type tipCall struct {
 	tip     Tip
 	err     error // the refusal, or (with a key) why the key cannot run
 	out     wallet.Answered
-	att     *idempotency.Attempt
+	key     idempotency.Verdict
 }
 
 // ticket is what step 1 learned of a tip that may go ahead.
@@ -313,47 +313,32 @@ func openTips(calls []*tipCall) []*tipCall {
 	return out
 }
 
+func (c *tipCall) Keyed() *idempotency.Verdict { return &c.key }
+
 // checkTipKeys judges the idempotency keys of calls, deciding those with
 // a recorded answer (replayed) or a refusal, and returns the other keyed
 // calls, whose answers recordTipKeys records.
 func (s *Service) checkTipKeys(ctx context.Context, tx *store.Tx, calls []*tipCall) ([]*tipCall, error) {
-	var keyed []*tipCall
-	var atts []*idempotency.Attempt
 	for _, c := range calls {
+		c.key = idempotency.Verdict{}
 		if c.Key != "" {
-			c.att = &idempotency.Attempt{Scope: c.Actor.User.ID, Key: c.Key, Hash: c.Hash}
-			keyed = append(keyed, c)
-			atts = append(atts, c.att)
+			c.key.Attempt = &idempotency.Attempt{Scope: c.Actor.User.ID, Key: c.Key, Hash: c.Hash}
 		}
 	}
-	if len(keyed) == 0 {
-		return nil, nil
-	}
-	replays, refusals, err := s.keys.Check(ctx, tx, atts)
-	if err != nil {
-		return nil, err
-	}
-	var run []*tipCall
-	for i, c := range keyed {
+	run, err := idempotency.CheckCalls(ctx, tx, s.keys, calls)
+	for _, c := range calls {
 		switch {
-		case refusals[i] != nil:
-			c.decided, c.err = true, refusals[i]
-		case replays[i] != nil:
-			c.decided, c.out = true, wallet.Answered{Response: *replays[i], Replayed: true}
-		default:
-			run = append(run, c)
+		case c.key.Refusal != nil:
+			c.decided, c.err = true, c.key.Refusal
+		case c.key.Replay != nil:
+			c.decided, c.out = true, wallet.Answered{Response: *c.key.Replay, Replayed: true}
 		}
 	}
-	return run, nil
+	return run, err
 }
 
 func (s *Service) recordTipKeys(ctx context.Context, tx *store.Tx, run []*tipCall) error {
-	atts := make([]*idempotency.Attempt, len(run))
-	resps := make([]idempotency.Response, len(run))
-	for i, c := range run {
-		atts[i], resps[i] = c.att, c.out.Response
-	}
-	return s.keys.Record(ctx, tx, atts, resps)
+	return idempotency.RecordCalls(ctx, tx, s.keys, run, func(c *tipCall) idempotency.Response { return c.out.Response })
 }
 
 // lockPosts reads the posts ids name (on PostgreSQL locking them, in id

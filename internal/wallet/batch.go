@@ -45,7 +45,7 @@ type call struct {
 	// Worked out by the batch, afresh on each try of its transaction.
 	out     outcome
 	decided bool
-	att     *idempotency.Attempt
+	key     idempotency.Verdict
 	memo    string
 	to      string // the recipient's handle, normalized
 }
@@ -54,6 +54,8 @@ type outcome struct {
 	Answered
 	err error
 }
+
+func (c *call) Keyed() *idempotency.Verdict { return &c.key }
 
 // answer settles c with a response: the transfer, or a refusal that is
 // recorded like one.
@@ -286,43 +288,26 @@ func open(calls []*call) []*call {
 // recorded answer (replayed) or a refusal, and returns the other keyed
 // calls, whose answers recordKeys records.
 func (s *Service) checkKeys(ctx context.Context, tx *store.Tx, calls []*call) ([]*call, error) {
-	var keyed []*call
-	var atts []*idempotency.Attempt
 	for _, c := range calls {
+		c.key = idempotency.Verdict{}
 		if c.Key != "" {
-			c.att = &idempotency.Attempt{Scope: c.Sender.ID, Key: c.Key, Hash: c.Hash}
-			keyed = append(keyed, c)
-			atts = append(atts, c.att)
+			c.key.Attempt = &idempotency.Attempt{Scope: c.Sender.ID, Key: c.Key, Hash: c.Hash}
 		}
 	}
-	if len(keyed) == 0 {
-		return nil, nil
-	}
-	replays, refusals, err := s.keys.Check(ctx, tx, atts)
-	if err != nil {
-		return nil, err
-	}
-	var run []*call
-	for i, c := range keyed {
+	run, err := idempotency.CheckCalls(ctx, tx, s.keys, calls)
+	for _, c := range calls {
 		switch {
-		case refusals[i] != nil:
-			c.out, c.decided = outcome{err: refusals[i]}, true
-		case replays[i] != nil:
-			c.out, c.decided = outcome{Answered: Answered{Response: *replays[i], Replayed: true}}, true
-		default:
-			run = append(run, c)
+		case c.key.Refusal != nil:
+			c.out, c.decided = outcome{err: c.key.Refusal}, true
+		case c.key.Replay != nil:
+			c.out, c.decided = outcome{Answered: Answered{Response: *c.key.Replay, Replayed: true}}, true
 		}
 	}
-	return run, nil
+	return run, err
 }
 
 func (s *Service) recordKeys(ctx context.Context, tx *store.Tx, run []*call) error {
-	atts := make([]*idempotency.Attempt, len(run))
-	resps := make([]idempotency.Response, len(run))
-	for i, c := range run {
-		atts[i], resps[i] = c.att, c.out.Response
-	}
-	return s.keys.Record(ctx, tx, atts, resps)
+	return idempotency.RecordCalls(ctx, tx, s.keys, run, func(c *call) idempotency.Response { return c.out.Response })
 }
 
 // sentOn reads how much each of users has sent on day.
