@@ -3,8 +3,11 @@
 #   (a) quanzi load seed fills a database ($USERS users, $POSTS posts in
 #       2,000 circles) on SQLite and (unless SKIP_PG) on PostgreSQL 15 with
 #       fsync on; a server on each; then $RUNS rounds of: wrk -t2 -c64 on
-#       bench/hello, then quanzi load feeds (64 clients, $DURATION each for
-#       circle feeds and home feeds) on each engine.
+#       bench/hello, then on each engine wrk -t2 -c64 with bench/feeds.lua
+#       ($DURATION each for circle feeds and home feeds: random pages as
+#       random seeded users), the same client as the hello-world figure.
+#       One warm-up pass of each (quanzi load feeds, which also counts
+#       errors by code) comes first.
 #   (b) on a fresh SQLite server, $RUNS rounds of quanzi load tips and
 #       quanzi load transfers (200 users, 64 clients, $DURATION each).
 # Only 127.0.0.1; every run time-bounded. Needs root (apt-get, runuser).
@@ -49,12 +52,21 @@ if [ -z "${SKIP_PG:-}" ]; then
 	ENGINES+=(postgres)
 fi
 port_of() { if [ "$1" = sqlite ]; then echo "$SP"; else echo "$PP"; fi; }
+for e in "${ENGINES[@]}"; do
+	echo "-- warm-up on $e"
+	"$WORK/quanzi" load feeds --url "http://127.0.0.1:$(port_of "$e")" --seed "$WORK/$e.json" --concurrency 64 --duration 10s 2>/dev/null
+done
 for i in $(seq "$RUNS"); do
 	h=$(wrk -t2 -c64 -d10s "http://127.0.0.1:$HP/" | rps)
 	echo "== round $i: hello-world $h req/s"
 	for e in "${ENGINES[@]}"; do
-		echo "-- $e"
-		"$WORK/quanzi" load feeds --url "http://127.0.0.1:$(port_of "$e")" --seed "$WORK/$e.json" --concurrency 64 --duration "$DURATION" 2>/dev/null
+		for feed in circle home; do
+			out=$(SEED="$WORK/$e.json" FEED=$feed wrk -t2 -c64 -d"$DURATION" --latency -s "$ROOT/bench/feeds.lua" "http://127.0.0.1:$(port_of "$e")/")
+			r=$(echo "$out" | rps)
+			echo "-- $e $feed feed: $r req/s ($(awk -v r="$r" -v h="$h" 'BEGIN { printf "%.3f", r / h }') of hello)," \
+				"p50 $(echo "$out" | awk '$1 == "50%" { print $2 }'), p99 $(echo "$out" | awk '$1 == "99%" { print $2 }')," \
+				"non-2xx $(echo "$out" | awk '/Non-2xx/ { print $NF }' | grep . || echo 0)"
+		done
 	done
 done
 

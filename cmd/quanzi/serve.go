@@ -153,7 +153,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	mod.Notifier, mod.Changed, mod.Accounts = notes, accounts.CreditChanged, accounts
 	flags := rollout.New(db)
 	flags.Gauge, flags.Notifier = mod.Gauge, notes
-	socials := social.New(db)
+	socials := social.New(db, accounts)
 	socials.Notify = notes.Tell
 	screens := screen.New(db, circles)
 	screens.Classifier = classifier

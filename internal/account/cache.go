@@ -189,6 +189,13 @@ func (s *Service) evict(key string) {
 	s.cache.evict(key)
 }
 
+// UsersChanged records in tx that what sessions carry about these users
+// (their blocks, say) is stale: their cached sessions are reloaded here
+// once tx commits, and on other nodes at their next poll.
+func (s *Service) UsersChanged(ctx context.Context, tx *store.Tx, ids ...string) error {
+	return s.invalidate(ctx, tx, usersKey(ids))
+}
+
 func userKey(id string) string      { return "user:" + id }
 func usersKey(ids []string) string  { return "users:" + strings.Join(ids, ",") }
 func sessionKey(hash string) string { return "session:" + hash }

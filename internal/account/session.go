@@ -42,7 +42,13 @@ type Session struct {
 	Claims []Verification
 	// Credit is the user's credit score, nil when they have none yet.
 	Credit *credit.Score
-	now    time.Time
+	// Blocked holds the ids of the people the user blocked or who blocked
+	// them, when BlocksKnown (Authenticate reads them, for the feeds'
+	// filters; Login does not). Blocks and unblocks invalidate the
+	// sessions of both people (UsersChanged).
+	Blocked     map[string]bool
+	BlocksKnown bool
+	now         time.Time
 }
 
 // ClaimsNow returns the session's claims with their verified flag as of
@@ -232,8 +238,22 @@ func (s *Service) loadPrincipal(ctx context.Context, tokenHash string) (cachedPr
 	if e.sess.Claims, err = s.Claims(ctx, u.ID); err != nil {
 		return e, err
 	}
-	e.sess.Credit, err = credit.Of(ctx, s.db, u.ID)
-	return e, err
+	if e.sess.Credit, err = credit.Of(ctx, s.db, u.ID); err != nil {
+		return e, err
+	}
+	blocked, err := store.Strings(ctx, s.db, `SELECT blocked_id FROM blocks WHERE blocker_id = $1
+		UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1`, u.ID)
+	if err != nil {
+		return e, err
+	}
+	for _, id := range blocked {
+		if e.sess.Blocked == nil {
+			e.sess.Blocked = map[string]bool{}
+		}
+		e.sess.Blocked[id] = true
+	}
+	e.sess.BlocksKnown = true
+	return e, nil
 }
 
 // Logout ends one session.

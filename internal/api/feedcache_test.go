@@ -205,3 +205,69 @@ func TestACircleClosedOnOneNodeIsHiddenOnAnotherAfterItsPoll(t *testing.T) {
 		t.Fatalf("node B after its poll: %v; want not found", err)
 	}
 }
+
+// A cached page keeps who liked its posts, and a session keeps its user's
+// blocks: a like and a block made on one node reach another node's feed at
+// its next poll of the invalidations.
+func TestLikesAndBlocksReachAnotherNodesFeedAfterItsPoll(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
+	c := e.circle(owner, map[string]any{"name": "Busy"})
+	e.join(mei, c)
+	a := e.postIn(owner, c, map[string]any{"text": "like me"})
+	b := e.postIn(mei, c, map[string]any{"text": "mine"})
+
+	accountsB := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
+	circlesB := circle.New(e.db)
+	circlesB.ShareInvalidations(accountsB)
+	postsB := post.New(e.db, circlesB, accountsB, wallet.New(e.db, accountsB, wallet.NewSandbox(e.db)))
+	readB := func() map[string]post.Post {
+		t.Helper()
+		sess, err := accountsB.Authenticate(ctx, mei)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg, err := postsB.CircleFeed(ctx, circle.ActorOf(sess), c, post.SortNew, store.Page{Limit: store.DefaultLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]post.Post{}
+		for _, p := range pg.Items {
+			out[p.ID] = p
+		}
+		return out
+	}
+	poll := func() {
+		t.Helper()
+		if err := accountsB.PollInvalidations(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll() // what was written before: applied
+	if got := readB(); len(got) != 2 || got[a].Me.Liked {
+		t.Fatalf("node B before: %+v", got)
+	}
+
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + a + "/like", token: mei}, 200)
+	poll()
+	if got := readB()[a]; !got.Me.Liked || got.Likes != 1 {
+		t.Fatalf("node B after the like and its poll: liked %v, likes %d", got.Me.Liked, got.Likes)
+	}
+	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + a + "/like", token: mei}, 200)
+	poll()
+	if got := readB()[a]; got.Me.Liked || got.Likes != 0 {
+		t.Fatalf("node B after the unlike and its poll: liked %v, likes %d", got.Me.Liked, got.Likes)
+	}
+
+	e.ok(req{method: "PUT", path: "/api/v1/blocks/owner", token: mei}, 200)
+	poll()
+	if got := readB(); len(got) != 1 || got[b].ID != b {
+		t.Fatalf("node B after the block and its poll shows %d posts; want only %s", len(got), b)
+	}
+	e.ok(req{method: "DELETE", path: "/api/v1/blocks/owner", token: mei}, 204)
+	poll()
+	if got := readB(); len(got) != 2 {
+		t.Fatalf("node B after the unblock and its poll shows %d posts, want 2", len(got))
+	}
+}

@@ -78,7 +78,11 @@ func (s *Server) circleFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	body, err := out.AppendJSON(nil)
+	if err != nil {
+		return err
+	}
+	writeBody(w, http.StatusOK, "application/json", append(body, '\n'))
 	return nil
 }
 
@@ -118,7 +122,14 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request, get func(ctx c
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(items, next))
+	if items == nil {
+		items = []post.Post{}
+	}
+	body, err := post.AppendList(nil, items, next)
+	if err != nil {
+		return err
+	}
+	writeBody(w, http.StatusOK, "application/json", append(body, '\n'))
 	return nil
 }
 

@@ -78,8 +78,9 @@ type Service struct {
 	// must be told: their join requests decided.
 	Notifier Notifier
 
-	rows *rowCache   // circles' rows (rowcache.go)
-	inv  Invalidator // set by ShareInvalidations
+	rows      *rowCache                        // circles' rows (rowcache.go)
+	standings *store.Cache[string, *standings] // users' standings (standingcache.go)
+	inv       Invalidator                      // set by ShareInvalidations
 }
 
 // Notifier adds notifications inside a transaction (notify.Service).
@@ -88,7 +89,9 @@ type Notifier interface {
 }
 
 // New returns the circle service.
-func New(db *store.DB) *Service { return &Service{db: db, rows: newRowCache()} }
+func New(db *store.DB) *Service {
+	return &Service{db: db, rows: newRowCache(), standings: store.NewCache[string, *standings](standingTTL, standingMax)}
+}
 
 // Actor is who is asking: a signed-in user with their verified attributes
 // and credit score, or nobody (Anonymous).
@@ -97,11 +100,15 @@ type Actor struct {
 	Verified  map[string]any
 	Credit    *credit.Score
 	Anonymous bool
+	// Blocked is everyone the user blocked or was blocked by, when
+	// BlocksKnown (from an authenticated session).
+	Blocked     map[string]bool
+	BlocksKnown bool
 }
 
 // ActorOf returns the actor for a signed-in session.
 func ActorOf(sess account.Session) Actor {
-	return Actor{User: sess.User, Verified: sess.Verified(), Credit: sess.Credit}
+	return Actor{User: sess.User, Verified: sess.Verified(), Credit: sess.Credit, Blocked: sess.Blocked, BlocksKnown: sess.BlocksKnown}
 }
 
 // Policies are a circle's rules, one CEL expression per action; an empty
@@ -254,26 +261,74 @@ func (s *Service) load(ctx context.Context, q store.Querier, a Actor, ref string
 	}
 	v := &view{Circle: c, role: RoleNone}
 	if !a.Anonymous {
-		var role string
-		var joined time.Time
-		err := q.QueryRow(ctx, `SELECT role, joined_at, muted_until, mute_reason FROM circle_members WHERE circle_id = $1 AND user_id = $2`,
-			c.ID, a.User.ID).Scan(&role, &joined, &v.mutedUntil, &v.muteReason)
-		switch {
-		case err == nil:
-			v.role, v.joinedAt = role, joined
-		case err != store.ErrNoRows:
+		if err := s.standing(ctx, q, v, a.User.ID); err != nil {
 			return nil, err
-		}
-		if !v.member() {
-			if err := s.outsider(ctx, q, v, a.User.ID); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if (c.Visibility == Closed || c.Archived) && !v.member() {
 		return nil, notFound(ref)
 	}
 	return v, nil
+}
+
+// standing fills in the user's membership, or for a non-member a ban in
+// force or a request waiting for a moderator: every read of a circle by a
+// signed-in user asks. Outside a write transaction it comes from the
+// standings cache; inside one, from one statement.
+func (s *Service) standing(ctx context.Context, q store.Querier, v *view, userID string) error {
+	if _, writing := q.(*store.Tx); !writing {
+		st, ok, err := s.cachedStandings(ctx, q, userID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return s.standingFrom(ctx, q, v, userID, st)
+		}
+	}
+	var role, muteReason *string
+	var joined *time.Time
+	var pending, banned bool
+	err := q.QueryRow(ctx, `SELECT m.role, m.joined_at, m.muted_until, m.mute_reason,
+			EXISTS (SELECT 1 FROM circle_join_requests r WHERE r.circle_id = $1 AND r.user_id = $2 AND r.status = 'pending'),
+			EXISTS (SELECT 1 FROM circle_bans b WHERE b.circle_id = $1 AND b.user_id = $2 AND (b.until IS NULL OR b.until > $3))
+		FROM (SELECT 1 AS one) x LEFT JOIN circle_members m ON m.circle_id = $1 AND m.user_id = $2`,
+		v.ID, userID, s.db.Now()).Scan(&role, &joined, &v.mutedUntil, &muteReason, &pending, &banned)
+	if err != nil {
+		return err
+	}
+	if role != nil {
+		v.role, v.joinedAt = *role, *joined
+	}
+	if muteReason != nil {
+		v.muteReason = *muteReason
+	}
+	if v.member() {
+		return nil
+	}
+	if pending {
+		v.role = RolePending
+	}
+	if banned {
+		v.ban, err = s.activeBan(ctx, q, v.ID, userID)
+	}
+	return err
+}
+
+// standingFrom fills in the user's standing from their cached standings.
+func (s *Service) standingFrom(ctx context.Context, q store.Querier, v *view, userID string, st *standings) error {
+	if m, ok := st.member[v.ID]; ok {
+		v.role, v.joinedAt, v.mutedUntil, v.muteReason = m.role, m.joinedAt, m.mutedUntil, m.muteReason
+		return nil
+	}
+	if st.pending[v.ID] {
+		v.role = RolePending
+	}
+	if until, ok := st.banned[v.ID]; ok && (until == nil || until.After(s.db.Now())) {
+		var err error
+		v.ban, err = s.activeBan(ctx, q, v.ID, userID)
+		return err
+	}
+	return nil
 }
 
 // outsider fills in the standing of a non-member: a ban in force, or a

@@ -262,7 +262,10 @@ func (s *Service) fileRequest(ctx context.Context, tx *store.Tx, a Actor, v *vie
 		return Request{}, errs.E(CodeRequestPending, "Your request to join %s is already waiting for a moderator.", v.Name).
 			Say("zh", "你加入 %s 的申请已在等待版主处理。", v.Name)
 	}
-	return r, err
+	if err != nil {
+		return Request{}, err
+	}
+	return r, s.StandingChanged(ctx, tx, a.User.ID)
 }
 
 // Requests lists a circle's join requests with a status (pending by
@@ -360,6 +363,9 @@ func (s *Service) Decide(ctx context.Context, a Actor, ref string, d Decision) (
 			}
 			if _, err := tx.Exec(ctx, `UPDATE circle_join_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4
 				WHERE id = $5 AND status = 'pending'`, status, reason, a.User.ID, tx.Now, r.ID); err != nil {
+				return err
+			}
+			if err := s.StandingChanged(ctx, tx, r.userID); err != nil {
 				return err
 			}
 			if d.Approve {

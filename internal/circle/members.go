@@ -168,6 +168,9 @@ func (s *Service) addMember(ctx context.Context, tx *store.Tx, circleID, userID,
 	if err != nil {
 		return err
 	}
+	if err := s.StandingChanged(ctx, tx, userID); err != nil {
+		return err
+	}
 	if _, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count + 1 WHERE id = $1`, circleID); err != nil {
 		return err
 	}
@@ -187,6 +190,9 @@ func (s *Service) dropMember(ctx context.Context, tx *store.Tx, circleID, userID
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
+	}
+	if err := s.StandingChanged(ctx, tx, userID); err != nil {
+		return false, err
 	}
 	if _, err = tx.Exec(ctx, `UPDATE circles SET member_count = member_count - 1 WHERE id = $1`, circleID); err != nil {
 		return false, err
@@ -285,6 +291,9 @@ func (s *Service) SetRole(ctx context.Context, a Actor, ref, handle, role string
 		if _, err := tx.Exec(ctx, `UPDATE circle_members SET role = $1 WHERE circle_id = $2 AND user_id = $3`, role, v.ID, u.ID); err != nil {
 			return err
 		}
+		if err := s.StandingChanged(ctx, tx, u.ID); err != nil {
+			return err
+		}
 		out = Member{Handle: u.Handle, DisplayName: u.DisplayName, Role: role}
 		tx.QueryRow(ctx, `SELECT joined_at FROM circle_members WHERE circle_id = $1 AND user_id = $2`, v.ID, u.ID).Scan(&out.JoinedAt)
 		return audit.Record(ctx, tx, a.User.ID, "circle.role", "circle", v.ID, map[string]any{"user": u.Handle, "from": current, "to": role})
@@ -329,6 +338,9 @@ func (s *Service) TransferOwnership(ctx context.Context, a Actor, ref, handle st
 			if _, err := tx.Exec(ctx, q.sql, q.args...); err != nil {
 				return err
 			}
+		}
+		if err := s.StandingChanged(ctx, tx, a.User.ID, u.ID); err != nil {
+			return err
 		}
 		return s.changed(ctx, tx, a, v.ID, "circle.transfer", map[string]any{"to": u.Handle}, &out)
 	})
@@ -496,6 +508,9 @@ func (s *Service) banUser(ctx context.Context, tx *store.Tx, a Actor, circleID, 
 		circleID, uid, reason, until, a.User.ID, tx.Now); err != nil {
 		return err
 	}
+	if err := s.StandingChanged(ctx, tx, uid); err != nil {
+		return err
+	}
 	*out = Ban{Handle: h, Reason: reason, Until: until, BannedBy: a.User.Handle, CreatedAt: tx.Now}
 	return audit.Record(ctx, tx, a.User.ID, "circle.ban", "circle", circleID, out)
 }
@@ -511,12 +526,16 @@ func (s *Service) Unban(ctx context.Context, a Actor, ref, handle string) error 
 			return err
 		}
 		h, _ := account.NormalizeHandle(handle)
-		res, err := tx.Exec(ctx, `DELETE FROM circle_bans WHERE circle_id = $1 AND user_id = (SELECT id FROM users WHERE handle = $2)`, v.ID, h)
+		var uid string
+		err = tx.QueryRow(ctx, `DELETE FROM circle_bans WHERE circle_id = $1 AND user_id = (SELECT id FROM users WHERE handle = $2) RETURNING user_id`, v.ID, h).Scan(&uid)
+		if err == store.ErrNoRows {
+			return errs.E(errs.NotFound, "@%s is not banned from %s.", errs.Clip(handle, 40), v.Name)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.E(errs.NotFound, "@%s is not banned from %s.", errs.Clip(handle, 40), v.Name)
+		if err := s.StandingChanged(ctx, tx, uid); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, a.User.ID, "circle.unban", "circle", v.ID, map[string]any{"user": h})
 	})

@@ -14,8 +14,8 @@ import (
 // tip — starts by reading the circle's row (its rules, tip settings,
 // visibility). Rows change rarely, so each node keeps the rows it reads
 // outside a write transaction. What is cached is the row only, the same
-// for everyone; the reader's membership, role and bans are read for each
-// request.
+// for everyone; the reader's membership, role and bans are kept apart, per
+// user (standingcache.go).
 //
 // Staleness:
 //   - Every change of a cached column (settings, archive, shutting,
@@ -103,11 +103,12 @@ func (rc *rowCache) drop(id string) {
 	}
 }
 
-// ShareInvalidations has inv carry this node's row invalidations to the
-// other nodes, and theirs to this one. Call it before serving.
+// ShareInvalidations has inv carry this node's invalidations of rows and
+// standings to the other nodes, and theirs to this one. Call it before serving.
 func (s *Service) ShareInvalidations(inv Invalidator) {
 	s.inv = inv
 	inv.OnInvalidation(rowKeyName, func(key string) { s.rows.evict(strings.TrimPrefix(key, rowKeyName)) })
+	s.watchStandings(inv)
 }
 
 // rowChanged marks circle id's cached row stale once tx commits.

@@ -84,6 +84,9 @@ func (s *Service) Create(ctx context.Context, a Actor, set Settings) (Circle, er
 			c.ID, a.User.ID, tx.Now); err != nil {
 			return err
 		}
+		if err := s.StandingChanged(ctx, tx, a.User.ID); err != nil {
+			return err
+		}
 		if err := index(ctx, tx, c.ID, true); err != nil {
 			return err
 		}

@@ -157,6 +157,9 @@ func (s *Service) impose(ctx context.Context, tx *store.Tx, a circle.Actor, x sa
 			*x.mutedUntil, x.reason, x.circle.ID, x.userID); err != nil {
 			return out, err
 		}
+		if err := s.circles.StandingChanged(ctx, tx, x.userID); err != nil {
+			return out, err
+		}
 	case StrikeBan:
 		if _, err := s.circles.BanIn(ctx, tx, a, x.circle.ID, x.userID, x.user.Handle, words(x.reason, x.note), x.endsAt); err != nil {
 			return out, err
@@ -225,6 +228,9 @@ func (s *Service) revoke(ctx context.Context, tx *store.Tx, id string) (*Strike,
 		if err = tx.QueryRow(ctx, `SELECT shut_at FROM circles WHERE id = $1`, *circleID).Scan(&shutAt); err == nil && shutAt != nil && shutAt.Equal(x.CreatedAt) {
 			_, err = s.circles.Shut(ctx, tx, *circleID, false, "")
 		}
+	}
+	if err == nil && (x.Kind == StrikeMute || x.Kind == StrikeBan) {
+		err = s.circles.StandingChanged(ctx, tx, userID)
 	}
 	if err != nil {
 		return nil, err

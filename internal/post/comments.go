@@ -51,7 +51,7 @@ func (s *Service) Like(ctx context.Context, a circle.Actor, id string, like bool
 			return err
 		}
 		pl.Likes += delta
-		if err := s.counted(ctx, tx, &pl.Post); err != nil {
+		if err := s.counted(ctx, tx, &pl.Post, true); err != nil {
 			return err
 		}
 		out = Likes{Liked: like, Likes: pl.Likes}
@@ -63,14 +63,16 @@ func (s *Service) Like(ctx context.Context, a circle.Actor, id string, like bool
 	return out, err
 }
 
-// counted writes a post's counts and its hot score after they changed.
-func (s *Service) counted(ctx context.Context, tx *store.Tx, p *Post) error {
+// counted writes a post's counts and its hot score after they changed,
+// and marks its circle's pages stale: on every node when everywhere (a
+// like, which cached pages' likers show), else on this one (see feedTTL).
+func (s *Service) counted(ctx context.Context, tx *store.Tx, p *Post, everywhere bool) error {
 	_, err := tx.Exec(ctx, `UPDATE posts SET like_count = $1, comment_count = $2, tip_count = $3, tip_total = $4, hot = $5 WHERE id = $6`,
 		p.Likes, p.Comments, p.Tips.Count, p.Tips.Total, p.rescore(), p.ID)
 	if err != nil {
 		return err
 	}
-	return s.changed(ctx, tx, p.circleID, false)
+	return s.changed(ctx, tx, p.circleID, everywhere)
 }
 
 // Comment is a comment on a post, or a reply to one.
@@ -175,7 +177,7 @@ func (s *Service) published(ctx context.Context, tx *store.Tx, p *Post, c Commen
 		}
 	}
 	p.Comments++
-	if err := s.counted(ctx, tx, p); err != nil {
+	if err := s.counted(ctx, tx, p, false); err != nil {
 		return err
 	}
 	n := notify.Note{UserID: p.authorID, Kind: notify.KindComment, ActorID: c.authorID, CircleID: p.circleID, PostID: p.ID, CommentID: c.ID, Text: snippet(c.Text)}

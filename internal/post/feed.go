@@ -65,8 +65,17 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 	if sortBy != SortNew && sortBy != SortHot {
 		return CirclePage{}, errs.Field("sort", "Sort a circle's posts by new or hot, not %q.", errs.Clip(sortBy, 20))
 	}
+	key := func(p Post) []string { return []string{p.ID} }
+	if sortBy == SortHot {
+		key = func(p Post) []string { return []string{strconv.FormatFloat(p.hot, 'g', -1, 64), p.ID} }
+	}
+	// The first page comes from the cache unless blocks left too few.
+	if len(p.After) == 0 && p.Limit < feedDepth {
+		if out, ok, err := s.cachedFirstPage(ctx, a, ref, sortBy, p, key); ok || err != nil {
+			return out, err
+		}
+	}
 	out := CirclePage{Items: []Post{}}
-	gen := s.feeds.gen.Load() // before the snapshot: see firstPage
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
 		cp, err := s.circles.Enter(ctx, q, a, ref)
 		if err != nil {
@@ -80,27 +89,6 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 			return err
 		}
 		keep := func(p Post) bool { return !hide[p.authorID] }
-		key := func(p Post) []string { return []string{p.ID} }
-		if sortBy == SortHot {
-			key = func(p Post) []string { return []string{strconv.FormatFloat(p.hot, 'g', -1, 64), p.ID} }
-		}
-		// The first page comes from the cache unless blocks left too few.
-		if len(p.After) == 0 && p.Limit < feedDepth {
-			pg, err := s.firstPage(ctx, q, gen, cp.ID, sortBy)
-			if err != nil {
-				return err
-			}
-			if items := kept(pg.posts, keep, p.Limit+1); len(items) > p.Limit || pg.complete {
-				out.Items, out.NextCursor = store.NextCursor(p, items, key)
-				if len(pg.pinned) > 0 {
-					out.Pinned = kept(pg.pinned, keep, len(pg.pinned))
-				}
-				if err := s.likedBy(ctx, q, a, out.Pinned); err != nil {
-					return err
-				}
-				return s.likedBy(ctx, q, a, out.Items)
-			}
-		}
 		var items []Post
 		switch sortBy {
 		case SortNew:
@@ -165,6 +153,43 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 		return s.fill(ctx, q, a, out.Items)
 	})
 	return out, err
+}
+
+// cachedFirstPage serves the first page of a circle's feed from the
+// cache, without a transaction: the reader's standing in the circle comes
+// from the circles' standings cache, their blocks with their session, and
+// their likes with the page when it holds all of its posts' likes. ok is false when blocks
+// left the cached posts too few for the page.
+func (s *Service) cachedFirstPage(ctx context.Context, a circle.Actor, ref, sortBy string, p store.Page, key func(Post) []string) (out CirclePage, ok bool, err error) {
+	gen := s.feeds.gen.Load() // before any read: see firstPage
+	cp, err := s.circles.Enter(ctx, s.db, a, ref)
+	if err != nil {
+		return out, false, err
+	}
+	if err := cp.May(policy.View); err != nil {
+		return out, false, err
+	}
+	hide, err := s.blockedSet(ctx, s.db, a)
+	if err != nil {
+		return out, false, err
+	}
+	keep := func(p Post) bool { return !hide[p.authorID] }
+	pg, err := s.firstPage(ctx, gen, cp.ID, sortBy)
+	if err != nil {
+		return out, false, err
+	}
+	items := kept(pg.posts, keep, p.Limit+1)
+	if len(items) <= p.Limit && !pg.complete {
+		return out, false, nil
+	}
+	out.Items, out.NextCursor = store.NextCursor(p, items, key)
+	if len(pg.pinned) > 0 {
+		out.Pinned = kept(pg.pinned, keep, len(pg.pinned))
+	}
+	if err := s.likedOnPage(ctx, a, pg, out.Pinned); err != nil {
+		return out, false, err
+	}
+	return out, true, s.likedOnPage(ctx, a, pg, out.Items)
 }
 
 // pinned reads a circle's pinned posts, the latest pinned first.

@@ -2,11 +2,13 @@ package post
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/quanzi/quanzi/internal/circle"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -14,9 +16,10 @@ import (
 // for, and reading it is most of a feed request's cost: twenty-odd posts
 // spread over the posts table, their authors and their pictures. So each
 // node keeps the first feedDepth published posts of the circles being
-// read, as everyone sees them. Nothing about the reader is cached: the
-// circle's rules, bans, blocks and the reader's likes are decided for
-// each request, as before.
+// read, as everyone sees them, and who liked them while they are few, so
+// that a reader's liked marks need no read. The reader's standing in the
+// circle (its rules, membership, bans) is decided for each request; their
+// blocks come with their session (account.Session.Blocked).
 //
 // Staleness:
 //   - A post published, edited, pinned, held, deleted or restored marks its
@@ -24,24 +27,29 @@ import (
 //     once it commits, and the other nodes at their next poll of the
 //     accounts' invalidation rows (a quarter of a second), so a deleted
 //     post leaves every node's feed at once.
-//   - A like, comment or tip drops this node's pages only; other nodes'
-//     counts catch up within feedTTL.
+//   - A like or unlike does the same, for the page's likers (each
+//     reader's liked mark comes from them).
+//   - A comment or tip drops this node's pages only; other nodes' counts
+//     catch up within feedTTL. So do authors' and circles' new names.
 //   - A page loaded while anything was dropped is not kept (generation).
 const (
 	feedDepth    = 50
-	feedTTL      = 15 * time.Second
+	feedTTL      = time.Minute
 	feedMaxPages = 4096
 )
 
 type feedKey struct{ circleID, sort string }
 
 // feedPage is a circle's first posts in one sort, pictures filled in,
-// without any reader's standing.
+// and who liked them, without any reader's standing.
 type feedPage struct {
 	posts    []Post
 	pinned   []Post // SortNew only
 	complete bool   // posts holds every published post of the circle
-	loaded   time.Time
+	// likers maps each user who liked some of the posts to the ids of
+	// those posts; nil when there were more than pageLikers likes.
+	likers map[string][]string
+	loaded time.Time
 }
 
 type feedCache struct {
@@ -128,9 +136,10 @@ func (s *Service) changedPost(ctx context.Context, tx *store.Tx, postID string) 
 }
 
 // firstPage returns a circle's first page in a sort, from the cache or
-// read in q. gen is the cache's generation read before q began, so that
-// a page read from a snapshot older than an eviction is not kept.
-func (s *Service) firstPage(ctx context.Context, q store.Querier, gen uint64, circleID, sortBy string) (*feedPage, error) {
+// read in a transaction of its own. gen is the cache's generation read
+// before the caller's first read, so that a page read from a snapshot
+// older than an eviction is not kept.
+func (s *Service) firstPage(ctx context.Context, gen uint64, circleID, sortBy string) (*feedPage, error) {
 	k := feedKey{circleID, sortBy}
 	if pg := s.feeds.get(k); pg != nil {
 		return pg, nil
@@ -140,27 +149,95 @@ func (s *Service) firstPage(ctx context.Context, q store.Querier, gen uint64, ci
 		order = `p.hot DESC, p.id DESC`
 	}
 	pg := &feedPage{loaded: time.Now()}
-	var err error
-	pg.posts, err = s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published' ORDER BY `+order+` LIMIT `+itoa(feedDepth+1), circleID)
+	err := s.db.ReadTx(ctx, func(q store.Querier) error {
+		var err error
+		pg.posts, err = s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published' ORDER BY `+order+` LIMIT `+itoa(feedDepth+1), circleID)
+		if err != nil {
+			return err
+		}
+		if pg.complete = len(pg.posts) <= feedDepth; !pg.complete {
+			pg.posts = pg.posts[:feedDepth]
+		}
+		if sortBy == SortNew {
+			if pg.pinned, err = s.pinned(ctx, q, circleID); err != nil {
+				return err
+			}
+		}
+		if err := s.pictures(ctx, q, pg.posts); err != nil {
+			return err
+		}
+		if err := s.pictures(ctx, q, pg.pinned); err != nil {
+			return err
+		}
+		return pg.readLikers(ctx, q)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if pg.complete = len(pg.posts) <= feedDepth; !pg.complete {
-		pg.posts = pg.posts[:feedDepth]
-	}
-	if sortBy == SortNew {
-		if pg.pinned, err = s.pinned(ctx, q, circleID); err != nil {
-			return nil, err
+	for _, ps := range [][]Post{pg.posts, pg.pinned} {
+		for i := range ps {
+			if ps[i].shared, err = encodeShared(ps[i]); err != nil {
+				return nil, err
+			}
 		}
-	}
-	if err := s.pictures(ctx, q, pg.posts); err != nil {
-		return nil, err
-	}
-	if err := s.pictures(ctx, q, pg.pinned); err != nil {
-		return nil, err
 	}
 	s.feeds.put(gen, k, pg)
 	return pg, nil
+}
+
+// pageLikers bounds the likes a cached page keeps (as user id → post ids,
+// about 100 bytes each); a page whose posts have more is served with a
+// read of the reader's likes instead.
+const pageLikers = 256
+
+// readLikers keeps who liked the page's posts, when they are few.
+func (pg *feedPage) readLikers(ctx context.Context, q store.Querier) error {
+	var liked []any
+	for _, ps := range [][]Post{pg.posts, pg.pinned} {
+		for _, p := range ps {
+			if p.Likes > 0 {
+				liked = append(liked, p.ID)
+			}
+		}
+	}
+	pg.likers = map[string][]string{}
+	if len(liked) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT post_id, user_id FROM post_likes WHERE post_id IN (`+store.List(len(liked), 1)+`) LIMIT `+itoa(pageLikers+1), liked...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var postID, userID string
+		if err := rows.Scan(&postID, &userID); err != nil {
+			return err
+		}
+		pg.likers[userID] = append(pg.likers[userID], postID)
+		n++
+	}
+	if n > pageLikers {
+		pg.likers = nil
+	}
+	return rows.Err()
+}
+
+// likedOnPage sets a signed-in reader's standing on posts copied from pg:
+// from the page's likers when it kept them, else read.
+func (s *Service) likedOnPage(ctx context.Context, a circle.Actor, pg *feedPage, ps []Post) error {
+	if a.Anonymous || len(ps) == 0 {
+		return nil
+	}
+	if pg.likers == nil {
+		return s.likedBy(ctx, s.db, a, ps)
+	}
+	mine := pg.likers[a.User.ID]
+	for i := range ps {
+		ps[i].Me = &Standing{Liked: slices.Contains(mine, ps[i].ID)}
+	}
+	return nil
 }
 
 // kept copies the posts keep accepts, at most n of them, so that the

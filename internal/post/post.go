@@ -157,6 +157,7 @@ type Post struct {
 	circleID, authorID string
 	hot                float64
 	pinnedAt           *time.Time
+	shared             []byte // encodeShared's bytes, for posts in the feed cache
 }
 
 // TipTotals sums a post's tips.
@@ -332,10 +333,14 @@ func (s *Service) blocked(ctx context.Context, q store.Querier, a, b string) (bo
 	return social.Blocked(ctx, q, a, b)
 }
 
-// blockedSet is everyone the actor blocked or was blocked by.
+// blockedSet is everyone the actor blocked or was blocked by. The map
+// may be the session's: read it, never write it.
 func (s *Service) blockedSet(ctx context.Context, q store.Querier, a circle.Actor) (map[string]bool, error) {
 	if a.Anonymous {
 		return nil, nil
+	}
+	if a.BlocksKnown {
+		return a.Blocked, nil
 	}
 	ids, err := social.BlockedIDs(ctx, q, a.User.ID)
 	if err != nil || len(ids) == 0 {

@@ -166,7 +166,7 @@ func (s *Service) removeComment(ctx context.Context, tx *store.Tx, actorID strin
 		}
 	}
 	p.Comments--
-	if err := s.counted(ctx, tx, p); err != nil {
+	if err := s.counted(ctx, tx, p, false); err != nil {
 		return err
 	}
 	if !audited {
@@ -207,7 +207,7 @@ func (s *Service) Restore(ctx context.Context, tx *store.Tx, kind, id string) er
 			return err
 		}
 		p.Comments++
-		return s.counted(ctx, tx, &p)
+		return s.counted(ctx, tx, &p, false)
 	}
 	res, err := tx.Exec(ctx, `UPDATE posts SET status = 'published', deleted_at = NULL, deleted_by = NULL, updated_at = $1
 		WHERE id = $2 AND status IN ('rejected', 'deleted')`, tx.Now, id)

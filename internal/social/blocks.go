@@ -35,6 +35,9 @@ func (s *Service) Block(ctx context.Context, me account.User, handle string) (Co
 			me.ID, u.ID); err != nil {
 			return err
 		}
+		if err := s.accounts.UsersChanged(ctx, tx, me.ID, u.ID); err != nil {
+			return err
+		}
 		out = Contact{Handle: u.Handle, DisplayName: u.DisplayName, id: u.ID}
 		return tx.QueryRow(ctx, `SELECT created_at FROM blocks WHERE blocker_id = $1 AND blocked_id = $2`, me.ID, u.ID).Scan(&out.Since)
 	})
@@ -56,7 +59,7 @@ func (s *Service) Unblock(ctx context.Context, me account.User, handle string) e
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.E(errs.NotFound, "You have not blocked @%s.", u.Handle)
 		}
-		return nil
+		return s.accounts.UsersChanged(ctx, tx, me.ID, u.ID)
 	})
 }
 

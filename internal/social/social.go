@@ -50,7 +50,8 @@ const (
 
 // Service runs the social graph and direct messages.
 type Service struct {
-	db *store.DB
+	db       *store.DB
+	accounts *account.Service // sessions carry their users' blocks
 
 	// Notify, when set, is called inside the transaction that makes the
 	// news, so a notification commits (or rolls back) with it: userID is
@@ -63,7 +64,9 @@ type Service struct {
 }
 
 // New returns the social service.
-func New(db *store.DB) *Service { return &Service{db: db} }
+func New(db *store.DB, accounts *account.Service) *Service {
+	return &Service{db: db, accounts: accounts}
+}
 
 func (s *Service) notify(ctx context.Context, tx *store.Tx, userID, kind, actorID, ref string) error {
 	if s.Notify == nil {

@@ -50,8 +50,8 @@ func setup(t *testing.T) *fixture {
 	db := storetest.Open(t)
 	c := &clock{t: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)}
 	db.Clock = c.Now
-	f := &fixture{t: t, ctx: context.Background(), db: db, clock: c, svc: social.New(db),
-		accounts: account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)}
+	accounts := account.New(db, account.NewHasher(testArgon2, 2), account.DefaultConfig)
+	f := &fixture{t: t, ctx: context.Background(), db: db, clock: c, svc: social.New(db, accounts), accounts: accounts}
 	f.svc.Notify = func(ctx context.Context, tx *store.Tx, userID, kind, actorID, ref string) error {
 		if tx == nil {
 			t.Error("Notify called outside a transaction")

@@ -54,7 +54,7 @@ func newEnv(t testing.TB) *env {
 	wallets, circles := wallet.New(db, accounts, wallet.NewSandbox(db)), circle.New(db)
 	circles.Notifier = notes
 	circles.ShareInvalidations(accounts)
-	posts, socials := post.New(db, circles, accounts, wallets), social.New(db)
+	posts, socials := post.New(db, circles, accounts, wallets), social.New(db, accounts)
 	posts.Notifier, socials.Notify = notes, notes.Tell
 	mod := moderation.New(db, circles, posts)
 	mod.Notifier, mod.Changed, mod.Accounts = notes, accounts.CreditChanged, accounts
