@@ -271,3 +271,50 @@ func TestLikesAndBlocksReachAnotherNodesFeedAfterItsPoll(t *testing.T) {
 		t.Fatalf("node B after the unblock and its poll shows %d posts, want 2", len(got))
 	}
 }
+
+// The home feed's first page is merged from the circles' cached pages and
+// the reader's moments. It must be what reading the database gives (a
+// page of feedDepth or more is always read): the same posts, pictures and
+// liked marks, with blocks, a circle left and a friendship ended applied.
+func TestTheCachedHomePageIsWhatTheDatabaseGives(t *testing.T) {
+	e := newEnv(t)
+	mei, lin, bob := e.user("mei", account.RoleUser), e.user("lin", account.RoleUser), e.user("bob", account.RoleUser)
+	e.befriend(mei, lin, "lin")
+	e.befriend(mei, bob, "bob")
+	one := e.circle(lin, map[string]any{"name": "One"})
+	two := e.circle(bob, map[string]any{"name": "Two"})
+	gone := e.circle(bob, map[string]any{"name": "Left"})
+	for _, c := range []string{one, two, gone} {
+		e.join(mei, c)
+	}
+	var liked string
+	for i := range 6 {
+		e.postIn(lin, one, map[string]any{"text": fmt.Sprint("one ", i), "media_ids": []string{e.upload("lin")}})
+		liked = e.postIn(bob, two, map[string]any{"text": fmt.Sprint("two ", i)})
+		e.postIn(bob, gone, map[string]any{"text": fmt.Sprint("left ", i)})
+		e.ok(req{method: "POST", path: "/api/v1/moments", token: lin, body: map[string]any{"text": fmt.Sprint("lin's moment ", i)}}, 201)
+		e.ok(req{method: "POST", path: "/api/v1/moments", token: bob, body: map[string]any{"text": fmt.Sprint("bob's moment ", i)}}, 201)
+	}
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + liked + "/like", token: mei}, 200)
+	e.ok(req{method: "DELETE", path: "/api/v1/circles/" + gone + "/members/mei", token: mei}, 204)
+	e.ok(req{method: "DELETE", path: "/api/v1/friends/bob", token: mei}, 204)
+	spoiler := e.user("spoiler", account.RoleUser)
+	e.join(spoiler, one)
+	e.postIn(spoiler, one, map[string]any{"text": "blocked"})
+	e.ok(req{method: "PUT", path: "/api/v1/blocks/spoiler", token: mei}, 200)
+
+	feed := func(limit int) []any {
+		t.Helper()
+		return e.ok(req{method: "GET", path: fmt.Sprint("/api/v1/feed?limit=", limit), token: mei}, 200).json["items"].([]any)
+	}
+	read := feed(50) // from the database
+	if len(read) != 18 {
+		t.Fatalf("the database gives %d posts, want 18 (6 in each circle kept, 6 of lin's moments)", len(read))
+	}
+	for range 2 { // the first time loads the pages, the second reads them
+		cached := feed(18)
+		if fmt.Sprint(cached) != fmt.Sprint(read) {
+			t.Fatalf("the cached page differs from the database's:\n%v\n%v", cached, read)
+		}
+	}
+}

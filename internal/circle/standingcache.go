@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quanzi/quanzi/internal/policy"
 	"github.com/quanzi/quanzi/internal/store"
 )
 
@@ -104,4 +105,29 @@ func (s *Service) StandingChanged(ctx context.Context, tx *store.Tx, userIDs ...
 
 func (s *Service) watchStandings(inv Invalidator) {
 	inv.OnInvalidation(standingKeyName, func(key string) { s.standings.Evict(strings.TrimPrefix(key, standingKeyName)) })
+}
+
+// ReadableJoined returns the circles the signed-in actor belongs to and
+// may read, from the caches (rows and standings), in no set order; ok is
+// false when the actor's standings are too many to cache, and the caller
+// reads them (JoinedIDs and Readable).
+func (s *Service) ReadableJoined(ctx context.Context, a Actor) (ids []string, ok bool, err error) {
+	st, ok, err := s.cachedStandings(ctx, s.db, a.User.ID)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	for id, m := range st.member {
+		c, err := s.row(ctx, s.db, id)
+		if err == store.ErrNoRows {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		v := &view{Circle: c, role: m.role, joinedAt: m.joinedAt, mutedUntil: m.mutedUntil, muteReason: m.muteReason}
+		if c.ShutAt == nil && s.may(a, v, policy.View) == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids, true, nil
 }

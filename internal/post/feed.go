@@ -2,6 +2,7 @@ package post
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -245,6 +246,11 @@ func (s *Service) feed(ctx context.Context, a circle.Actor, p store.Page, withCi
 	if len(p.After) > 1 {
 		return nil, "", store.BadCursor()
 	}
+	if withCircles && len(p.After) == 0 && p.Limit < feedDepth {
+		if out, next, ok, err := s.cachedHome(ctx, a, p); ok || err != nil {
+			return out, next, err
+		}
+	}
 	var out []Post
 	var next string
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
@@ -310,6 +316,92 @@ func (s *Service) feed(ctx context.Context, a circle.Actor, p store.Page, withCi
 		return err
 	})
 	return out, next, err
+}
+
+// cachedHome serves the first page of the home feed from the circles'
+// cached first pages and the reader's newest moments, merged. ok is false
+// when that might not be exact — blocks left a circle's page too few, or
+// moments were left out while more wait — and the caller reads the page.
+func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) (out []Post, next string, ok bool, err error) {
+	gen := s.feeds.gen.Load() // before any read: see firstPage
+	circles, ok, err := s.circles.ReadableJoined(ctx, a)
+	if err != nil || !ok {
+		return nil, "", false, err
+	}
+	hide, err := s.blockedSet(ctx, s.db, a)
+	if err != nil {
+		return nil, "", false, err
+	}
+	keep := func(pp Post) bool { return !hide[pp.authorID] }
+	var items []Post
+	pageOf := map[string]*feedPage{}
+	for _, id := range circles {
+		pg, err := s.firstPage(ctx, gen, id, SortNew)
+		if err != nil {
+			return nil, "", false, err
+		}
+		mine := kept(pg.posts, keep, p.Limit+1)
+		if len(mine) <= p.Limit && !pg.complete {
+			return nil, "", false, nil
+		}
+		for _, pp := range mine {
+			pageOf[pp.ID] = pg
+		}
+		items = append(items, mine...)
+	}
+	ids, err := homeIDs(ctx, s.db, a.User.ID, nil, "", p.Limit+1)
+	if err != nil {
+		return nil, "", false, err
+	}
+	moments, err := s.byIDs(ctx, s.db, ids)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if err := s.pictures(ctx, s.db, moments); err != nil {
+		return nil, "", false, err
+	}
+	shown := 0
+	for _, m := range moments {
+		visible := m.Status == Published && keep(m)
+		if visible && m.Audience == Friends && m.authorID != a.User.ID {
+			if visible, err = social.AreFriends(ctx, s.db, a.User.ID, m.authorID); err != nil {
+				return nil, "", false, err
+			}
+		}
+		if visible {
+			items = append(items, m)
+			shown++
+		}
+	}
+	if shown < len(ids) && len(ids) > p.Limit {
+		return nil, "", false, nil // older moments may belong on the page
+	}
+	slices.SortFunc(items, func(x, y Post) int { return strings.Compare(y.ID, x.ID) })
+	out, next = store.NextCursor(p, items[:min(len(items), p.Limit+1)], func(pp Post) []string { return []string{pp.ID} })
+	if out == nil {
+		out = []Post{}
+	}
+	// The reader's likes: from the pages' likers where they kept them,
+	// else read.
+	var rest []Post
+	for i := range out {
+		if pg := pageOf[out[i].ID]; pg != nil && pg.likers != nil {
+			out[i].Me = &Standing{Liked: slices.Contains(pg.likers[a.User.ID], out[i].ID)}
+		} else {
+			rest = append(rest, out[i])
+		}
+	}
+	if err := s.likedBy(ctx, s.db, a, rest); err != nil {
+		return nil, "", false, err
+	}
+	at := make(map[string]int, len(out))
+	for i := range out {
+		at[out[i].ID] = i
+	}
+	for _, r := range rest {
+		out[at[r.ID]] = r
+	}
+	return out, next, true, nil
 }
 
 // homeIDs returns the ids of the newest n posts before after (all, when

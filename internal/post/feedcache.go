@@ -2,6 +2,7 @@ package post
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -148,7 +149,9 @@ func (s *Service) firstPage(ctx context.Context, gen uint64, circleID, sortBy st
 	if sortBy == SortHot {
 		order = `p.hot DESC, p.id DESC`
 	}
-	pg := &feedPage{loaded: time.Now()}
+	// Pages loaded together (after a restart, say) expire at different
+	// times, up to a quarter of feedTTL apart, not all in one storm.
+	pg := &feedPage{loaded: time.Now().Add(-rand.N(feedTTL / 4))}
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
 		var err error
 		pg.posts, err = s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published' ORDER BY `+order+` LIMIT `+itoa(feedDepth+1), circleID)
