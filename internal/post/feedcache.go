@@ -19,8 +19,9 @@ import (
 // node keeps the first feedDepth published posts of the circles being
 // read, as everyone sees them, and who liked them while they are few, so
 // that a reader's liked marks need no read. The reader's standing in the
-// circle (its rules, membership, bans) is decided for each request; their
-// blocks come with their session (account.Session.Blocked).
+// circle (its rules, membership, bans) is decided for each request, from
+// the circles' standings cache; their blocks come with their session
+// (account.Session.Blocked).
 //
 // Staleness:
 //   - A post published, edited, pinned, held, deleted or restored marks its
