@@ -120,32 +120,65 @@ func TestCircleFeedShowsAnApprovedPost(t *testing.T) {
 	}
 }
 
+// node is a second node on e's database: its own services and caches,
+// sharing invalidations as serve wires them.
+type node struct {
+	t        testing.TB
+	accounts *account.Service
+	circles  *circle.Service
+	posts    *post.Service
+}
+
+func (e *env) secondNode() node {
+	accounts := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
+	circles := circle.New(e.db)
+	circles.ShareInvalidations(accounts)
+	return node{t: e.t, accounts: accounts, circles: circles, posts: post.New(e.db, circles, accounts, wallet.New(e.db, accounts, wallet.NewSandbox(e.db)))}
+}
+
+// actor is the signed-in user of token, as this node sees them now.
+func (n node) actor(token string) circle.Actor {
+	n.t.Helper()
+	sess, err := n.accounts.Authenticate(context.Background(), token)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return circle.ActorOf(sess)
+}
+
+// poll applies the invalidations other nodes wrote since the last poll.
+func (n node) poll() {
+	n.t.Helper()
+	if err := n.accounts.PollInvalidations(context.Background()); err != nil {
+		n.t.Fatal(err)
+	}
+}
+
+// feed reads the first page of circle c's newest posts as token's user.
+func (n node) feed(token, c string) []post.Post {
+	n.t.Helper()
+	pg, err := n.posts.CircleFeed(context.Background(), n.actor(token), c, post.SortNew, store.Page{Limit: store.DefaultLimit})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return pg.Items
+}
+
 // Another node sharing the database learns of a deletion at its next
 // poll of the invalidations, as it learns of a sign-out.
 func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
 	c := e.circle(owner, map[string]any{"name": "Busy"})
 	e.join(mei, c)
 	a := e.postIn(owner, c, map[string]any{"text": "stays"})
 	gone := e.postIn(owner, c, map[string]any{"text": "goes"})
 
-	// Node B: its own services (and caches) on the same database.
-	accountsB := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
-	postsB := post.New(e.db, circle.New(e.db), accountsB, wallet.New(e.db, accountsB, wallet.NewSandbox(e.db)))
-	sess, err := accountsB.Authenticate(ctx, mei)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := e.secondNode()
 	readB := func() []string {
 		t.Helper()
-		pg, err := postsB.CircleFeed(ctx, circle.ActorOf(sess), c, post.SortNew, store.Page{Limit: store.DefaultLimit})
-		if err != nil {
-			t.Fatal(err)
-		}
 		var out []string
-		for _, p := range pg.Items {
+		for _, p := range b.feed(mei, c) {
 			out = append(out, p.ID)
 		}
 		return out
@@ -153,17 +186,13 @@ func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {
 	if got := readB(); fmt.Sprint(got) != fmt.Sprint([]string{gone, a}) {
 		t.Fatalf("node B before: %v", got)
 	}
-	if err := accountsB.PollInvalidations(ctx); err != nil { // what was written before: applied
-		t.Fatal(err)
-	}
+	b.poll() // what was written before: applied
 	readB()
 	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + gone, token: owner}, 204)
 	if got := ids(e.ok(req{method: "GET", path: "/api/v1/circles/" + c + "/posts", token: mei}, 200)); fmt.Sprint(got) != fmt.Sprint([]string{a}) {
 		t.Fatalf("node A after the deletion: %v", got)
 	}
-	if err := accountsB.PollInvalidations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b.poll()
 	if got := readB(); fmt.Sprint(got) != fmt.Sprint([]string{a}) {
 		t.Fatalf("node B after its poll still shows the deleted post: %v", got)
 	}
@@ -174,22 +203,13 @@ func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {
 // sharing the database at its next poll of the invalidations.
 func TestACircleClosedOnOneNodeIsHiddenOnAnotherAfterItsPoll(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	owner, lin := e.user("owner", account.RoleUser), e.user("lin", account.RoleUser)
 	c := e.circle(owner, map[string]any{"name": "Soon closed"})
 
-	accountsB := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
-	circlesB := circle.New(e.db)
-	circlesB.ShareInvalidations(accountsB)
-	sess, err := accountsB.Authenticate(ctx, lin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := accountsB.PollInvalidations(ctx); err != nil { // what was written before: applied
-		t.Fatal(err)
-	}
+	b := e.secondNode()
+	b.poll() // what was written before: applied
 	getB := func() error {
-		_, err := circlesB.Get(ctx, circle.ActorOf(sess), c)
+		_, err := b.circles.Get(context.Background(), b.actor(lin), c)
 		return err
 	}
 	if err := getB(); err != nil {
@@ -198,9 +218,7 @@ func TestACircleClosedOnOneNodeIsHiddenOnAnotherAfterItsPoll(t *testing.T) {
 	e.ok(req{method: "GET", path: "/api/v1/circles/" + c, token: lin}, 200)
 	e.ok(req{method: "PATCH", path: "/api/v1/circles/" + c, token: owner, body: map[string]any{"visibility": "closed"}}, 200)
 	wantProblem(t, e.do(req{method: "GET", path: "/api/v1/circles/" + c, token: lin}), 404, "not_found")
-	if err := accountsB.PollInvalidations(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b.poll()
 	if err := getB(); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("node B after its poll: %v; want not found", err)
 	}
@@ -211,39 +229,22 @@ func TestACircleClosedOnOneNodeIsHiddenOnAnotherAfterItsPoll(t *testing.T) {
 // its next poll of the invalidations.
 func TestLikesAndBlocksReachAnotherNodesFeedAfterItsPoll(t *testing.T) {
 	e := newEnv(t)
-	ctx := context.Background()
 	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
 	c := e.circle(owner, map[string]any{"name": "Busy"})
 	e.join(mei, c)
 	a := e.postIn(owner, c, map[string]any{"text": "like me"})
 	b := e.postIn(mei, c, map[string]any{"text": "mine"})
 
-	accountsB := account.New(e.db, account.NewHasher(testArgon2, 1), account.DefaultConfig)
-	circlesB := circle.New(e.db)
-	circlesB.ShareInvalidations(accountsB)
-	postsB := post.New(e.db, circlesB, accountsB, wallet.New(e.db, accountsB, wallet.NewSandbox(e.db)))
+	nb := e.secondNode()
 	readB := func() map[string]post.Post {
 		t.Helper()
-		sess, err := accountsB.Authenticate(ctx, mei)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pg, err := postsB.CircleFeed(ctx, circle.ActorOf(sess), c, post.SortNew, store.Page{Limit: store.DefaultLimit})
-		if err != nil {
-			t.Fatal(err)
-		}
 		out := map[string]post.Post{}
-		for _, p := range pg.Items {
+		for _, p := range nb.feed(mei, c) {
 			out[p.ID] = p
 		}
 		return out
 	}
-	poll := func() {
-		t.Helper()
-		if err := accountsB.PollInvalidations(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	poll := nb.poll
 	poll() // what was written before: applied
 	if got := readB(); len(got) != 2 || got[a].Me.Liked {
 		t.Fatalf("node B before: %+v", got)

@@ -282,69 +282,46 @@ func (s *Service) standing(ctx context.Context, q store.Querier, v *view, userID
 			return err
 		}
 		if ok {
-			return s.standingFrom(ctx, q, v, userID, st)
+			var m *membership
+			if mm, member := st.member[v.ID]; member {
+				m = &mm
+			}
+			until, banned := st.banned[v.ID]
+			return s.fillStanding(ctx, q, v, userID, m, st.pending[v.ID], banned && (until == nil || until.After(s.db.Now())))
 		}
 	}
 	var role, muteReason *string
-	var joined *time.Time
+	var joined, mutedUntil *time.Time
 	var pending, banned bool
 	err := q.QueryRow(ctx, `SELECT m.role, m.joined_at, m.muted_until, m.mute_reason,
 			EXISTS (SELECT 1 FROM circle_join_requests r WHERE r.circle_id = $1 AND r.user_id = $2 AND r.status = 'pending'),
 			EXISTS (SELECT 1 FROM circle_bans b WHERE b.circle_id = $1 AND b.user_id = $2 AND (b.until IS NULL OR b.until > $3))
 		FROM (SELECT 1 AS one) x LEFT JOIN circle_members m ON m.circle_id = $1 AND m.user_id = $2`,
-		v.ID, userID, s.db.Now()).Scan(&role, &joined, &v.mutedUntil, &muteReason, &pending, &banned)
+		v.ID, userID, s.db.Now()).Scan(&role, &joined, &mutedUntil, &muteReason, &pending, &banned)
 	if err != nil {
 		return err
 	}
+	var m *membership
 	if role != nil {
-		v.role, v.joinedAt = *role, *joined
+		m = &membership{role: *role, joinedAt: *joined, mutedUntil: mutedUntil, muteReason: *muteReason}
 	}
-	if muteReason != nil {
-		v.muteReason = *muteReason
-	}
-	if v.member() {
+	return s.fillStanding(ctx, q, v, userID, m, pending, banned)
+}
+
+// fillStanding sets v's standing: a member's role and mute, or for anyone
+// else a request waiting and a ban in force (whose details it reads).
+func (s *Service) fillStanding(ctx context.Context, q store.Querier, v *view, userID string, m *membership, pending, banned bool) error {
+	if m != nil {
+		v.role, v.joinedAt, v.mutedUntil, v.muteReason = m.role, m.joinedAt, m.mutedUntil, m.muteReason
 		return nil
 	}
 	if pending {
 		v.role = RolePending
 	}
 	if banned {
-		v.ban, err = s.activeBan(ctx, q, v.ID, userID)
-	}
-	return err
-}
-
-// standingFrom fills in the user's standing from their cached standings.
-func (s *Service) standingFrom(ctx context.Context, q store.Querier, v *view, userID string, st *standings) error {
-	if m, ok := st.member[v.ID]; ok {
-		v.role, v.joinedAt, v.mutedUntil, v.muteReason = m.role, m.joinedAt, m.mutedUntil, m.muteReason
-		return nil
-	}
-	if st.pending[v.ID] {
-		v.role = RolePending
-	}
-	if until, ok := st.banned[v.ID]; ok && (until == nil || until.After(s.db.Now())) {
 		var err error
 		v.ban, err = s.activeBan(ctx, q, v.ID, userID)
 		return err
-	}
-	return nil
-}
-
-// outsider fills in the standing of a non-member: a ban in force, or a
-// request waiting for a moderator.
-func (s *Service) outsider(ctx context.Context, q store.Querier, v *view, userID string) error {
-	var err error
-	if v.ban, err = s.activeBan(ctx, q, v.ID, userID); err != nil {
-		return err
-	}
-	var n int
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM circle_join_requests WHERE circle_id = $1 AND user_id = $2 AND status = 'pending'`,
-		v.ID, userID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		v.role = RolePending
 	}
 	return nil
 }

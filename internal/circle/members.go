@@ -156,7 +156,7 @@ func (s *Service) loadAs(ctx context.Context, tx *store.Tx, a Actor, ref string,
 		return nil, err
 	}
 	v = &view{Circle: c, role: RoleNone}
-	return v, s.outsider(ctx, tx, v, a.User.ID)
+	return v, s.standing(ctx, tx, v, a.User.ID)
 }
 
 func (s *Service) addMember(ctx context.Context, tx *store.Tx, circleID, userID, via string) error {

@@ -385,8 +385,8 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 	// else read.
 	var rest []Post
 	for i := range out {
-		if pg := pageOf[out[i].ID]; pg != nil && pg.likers != nil {
-			out[i].Me = &Standing{Liked: slices.Contains(pg.likers[a.User.ID], out[i].ID)}
+		if liked, known := pageOf[out[i].ID].liked(a.User.ID, out[i].ID); known {
+			out[i].Me = &Standing{Liked: liked}
 		} else {
 			rest = append(rest, out[i])
 		}

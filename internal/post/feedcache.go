@@ -237,11 +237,20 @@ func (s *Service) likedOnPage(ctx context.Context, a circle.Actor, pg *feedPage,
 	if pg.likers == nil {
 		return s.likedBy(ctx, s.db, a, ps)
 	}
-	mine := pg.likers[a.User.ID]
 	for i := range ps {
-		ps[i].Me = &Standing{Liked: slices.Contains(mine, ps[i].ID)}
+		liked, _ := pg.liked(a.User.ID, ps[i].ID)
+		ps[i].Me = &Standing{Liked: liked}
 	}
 	return nil
+}
+
+// liked reports whether userID liked the page's post postID; known is
+// false when the page did not keep its likers (or there is no page).
+func (pg *feedPage) liked(userID, postID string) (liked, known bool) {
+	if pg == nil || pg.likers == nil {
+		return false, false
+	}
+	return slices.Contains(pg.likers[userID], postID), true
 }
 
 // kept copies the posts keep accepts, at most n of them, so that the
