@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/store"
@@ -23,8 +22,8 @@ import (
 //     its own transaction: this node drops the row once it commits, and
 //     the other nodes at their next poll of the shared invalidations (a
 //     quarter of a second) when an Invalidator is set.
-//   - A row read while anything was dropped is not kept (generation), and
-//     no row is kept longer than rowTTL.
+//   - A row read while its circle was dropped is not kept, and none is
+//     served older than twice rowTTL (store.Cache).
 //   - Writes read the row in their transaction, never from the cache.
 const (
 	rowTTL     = 15 * time.Second
@@ -38,70 +37,41 @@ type Invalidator interface {
 	OnInvalidation(prefix string, fn func(key string))
 }
 
+// rowCache keeps circles' rows by id, and which id each slug named when
+// last read.
 type rowCache struct {
-	mu     sync.Mutex
-	gen    atomic.Uint64 // bumped by every eviction
-	byID   map[string]cachedRow
-	bySlug map[string]string // slug → id
-}
-
-type cachedRow struct {
-	c      Circle
-	loaded time.Time
+	byID  *store.Cache[string, Circle]
+	mu    sync.Mutex
+	slugs map[string]string // lower-case slug → id
 }
 
 func newRowCache() *rowCache {
-	return &rowCache{byID: map[string]cachedRow{}, bySlug: map[string]string{}}
+	return &rowCache{byID: store.NewCache[string, Circle](rowTTL, rowMax), slugs: map[string]string{}}
 }
 
-// get returns the circle ref names (an id or a lower-case slug), if kept.
-func (rc *rowCache) get(ref string) (Circle, bool) {
+// idOf returns the id slug named when last read, if known.
+func (rc *rowCache) idOf(slug string) (string, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	id := ref
-	if byslug, ok := rc.bySlug[ref]; ok {
-		id = byslug
-	}
-	r, ok := rc.byID[id]
-	if !ok {
-		return Circle{}, false
-	}
-	if time.Since(r.loaded) > rowTTL {
-		rc.drop(id)
-		return Circle{}, false
-	}
-	return r.c, true
+	id, ok := rc.slugs[slug]
+	return id, ok
 }
 
-// put keeps c, read when the generation was gen, unless something was
-// dropped since.
-func (rc *rowCache) put(gen uint64, c Circle) {
+// named records (id != "") or forgets which circle slug names.
+func (rc *rowCache) named(slug, id string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if rc.gen.Load() != gen {
+	if id == "" {
+		delete(rc.slugs, slug)
 		return
 	}
-	if len(rc.byID) >= rowMax {
-		clear(rc.byID)
-		clear(rc.bySlug)
+	if len(rc.slugs) >= rowMax {
+		clear(rc.slugs)
 	}
-	rc.byID[c.ID] = cachedRow{c: c, loaded: time.Now()}
-	rc.bySlug[c.Slug] = c.ID
+	rc.slugs[slug] = id
 }
 
-func (rc *rowCache) evict(id string) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.gen.Add(1)
-	rc.drop(id)
-}
-
-func (rc *rowCache) drop(id string) {
-	if r, ok := rc.byID[id]; ok {
-		delete(rc.bySlug, r.c.Slug)
-		delete(rc.byID, id)
-	}
-}
+func (rc *rowCache) evict(id string) { rc.byID.Evict(id) }
 
 // ShareInvalidations has inv carry this node's invalidations of rows and
 // standings to the other nodes, and theirs to this one. Call it before serving.
@@ -123,20 +93,28 @@ func (s *Service) rowChanged(ctx context.Context, tx *store.Tx, id string) error
 // row reads the circle ref names (id or slug), from the cache outside a
 // write transaction.
 func (s *Service) row(ctx context.Context, q store.Querier, ref string) (Circle, error) {
-	_, writing := q.(*store.Tx)
 	slug := strings.ToLower(ref)
-	if !writing {
-		if c, ok := s.rows.get(ref); ok {
-			return c, nil
-		}
-		if c, ok := s.rows.get(slug); ok {
-			return c, nil
-		}
+	if _, writing := q.(*store.Tx); writing {
+		return scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1 OR c.slug = $2`, ref, slug))
 	}
-	gen := s.rows.gen.Load()
-	c, err := scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1 OR c.slug = $2`, ref, slug))
-	if err == nil && !writing {
-		s.rows.put(gen, c)
+	id, bySlug := s.rows.idOf(slug)
+	if !bySlug {
+		id = ref
 	}
-	return c, err
+	c, err := s.rows.byID.Load(ctx, id, func() (Circle, error) {
+		return scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1`, id))
+	})
+	switch {
+	case err == nil && (!bySlug || c.Slug == slug):
+		return c, nil
+	case err != nil && err != store.ErrNoRows:
+		return c, err
+	}
+	// ref is a slug not seen before, or one whose circle took another.
+	if c, err = scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.slug = $1`, slug)); err != nil {
+		s.rows.named(slug, "")
+		return c, err
+	}
+	s.rows.named(slug, c.ID)
+	return c, nil
 }

@@ -37,6 +37,7 @@ type standings struct {
 	member  map[string]membership // circle id →
 	pending map[string]bool
 	banned  map[string]*time.Time // until; nil for good
+	tooMany bool                  // more than standingRowsMax: read each time
 }
 
 type membership struct {
@@ -49,16 +50,21 @@ type membership struct {
 // cachedStandings returns userID's standings from the cache or read in q;
 // ok is false when they are too many to keep.
 func (s *Service) cachedStandings(ctx context.Context, q store.Querier, userID string) (*standings, bool, error) {
-	if st, ok := s.standings.Get(userID); ok {
-		return st, true, nil
+	st, err := s.standings.Load(ctx, userID, func() (*standings, error) { return readStandings(ctx, q, userID) })
+	if err != nil || st.tooMany {
+		return nil, false, err
 	}
-	gen := s.standings.Gen()
+	return st, true, nil
+}
+
+// readStandings reads userID's standings with one statement.
+func readStandings(ctx context.Context, q store.Querier, userID string) (*standings, error) {
 	rows, err := q.Query(ctx, `SELECT 'm', circle_id, role, joined_at, muted_until, mute_reason FROM circle_members WHERE user_id = $1
 		UNION ALL SELECT 'r', circle_id, '', NULL, NULL, '' FROM circle_join_requests WHERE user_id = $1 AND status = 'pending'
 		UNION ALL SELECT 'b', circle_id, '', NULL, until, '' FROM circle_bans WHERE user_id = $1
 		LIMIT `+strconv.Itoa(standingRowsMax+1), userID)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer rows.Close()
 	st := &standings{member: map[string]membership{}, pending: map[string]bool{}, banned: map[string]*time.Time{}}
@@ -68,7 +74,7 @@ func (s *Service) cachedStandings(ctx context.Context, q store.Querier, userID s
 		var m membership
 		var joined, until *time.Time
 		if err := rows.Scan(&kind, &circleID, &m.role, &joined, &until, &m.muteReason); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		switch kind {
 		case "m":
@@ -79,13 +85,11 @@ func (s *Service) cachedStandings(ctx context.Context, q store.Querier, userID s
 		case "b":
 			st.banned[circleID] = until
 		}
-		n++
+		if n++; n > standingRowsMax {
+			return &standings{tooMany: true}, nil
+		}
 	}
-	if err := rows.Err(); err != nil || n > standingRowsMax {
-		return nil, false, err
-	}
-	s.standings.Put(gen, userID, st)
-	return st, true, nil
+	return st, rows.Err()
 }
 
 // StandingChanged marks these users' cached standings stale once tx

@@ -162,7 +162,6 @@ func (s *Service) CircleFeed(ctx context.Context, a circle.Actor, ref, sortBy st
 // their likes with the page when it holds all of its posts' likes. ok is false when blocks
 // left the cached posts too few for the page.
 func (s *Service) cachedFirstPage(ctx context.Context, a circle.Actor, ref, sortBy string, p store.Page, key func(Post) []string) (out CirclePage, ok bool, err error) {
-	gen := s.feeds.gen.Load() // before any read: see firstPage
 	cp, err := s.circles.Enter(ctx, s.db, a, ref)
 	if err != nil {
 		return out, false, err
@@ -174,18 +173,17 @@ func (s *Service) cachedFirstPage(ctx context.Context, a circle.Actor, ref, sort
 	if err != nil {
 		return out, false, err
 	}
-	keep := func(p Post) bool { return !hide[p.authorID] }
-	pg, err := s.firstPage(ctx, gen, cp.ID, sortBy)
+	pg, err := s.firstPage(ctx, cp.ID, sortBy)
 	if err != nil {
 		return out, false, err
 	}
-	items := kept(pg.posts, keep, p.Limit+1)
+	items := kept(pg.posts, hide, p.Limit+1)
 	if len(items) <= p.Limit && !pg.complete {
 		return out, false, nil
 	}
 	out.Items, out.NextCursor = store.NextCursor(p, items, key)
 	if len(pg.pinned) > 0 {
-		out.Pinned = kept(pg.pinned, keep, len(pg.pinned))
+		out.Pinned = kept(pg.pinned, hide, len(pg.pinned))
 	}
 	if err := s.likedOnPage(ctx, a, pg, out.Pinned); err != nil {
 		return out, false, err
@@ -323,7 +321,6 @@ func (s *Service) feed(ctx context.Context, a circle.Actor, p store.Page, withCi
 // when that might not be exact — blocks left a circle's page too few, or
 // moments were left out while more wait — and the caller reads the page.
 func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) (out []Post, next string, ok bool, err error) {
-	gen := s.feeds.gen.Load() // before any read: see firstPage
 	circles, ok, err := s.circles.ReadableJoined(ctx, a)
 	if err != nil || !ok {
 		return nil, "", false, err
@@ -332,22 +329,31 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 	if err != nil {
 		return nil, "", false, err
 	}
-	keep := func(pp Post) bool { return !hide[pp.authorID] }
-	var items []Post
-	pageOf := map[string]*feedPage{}
+	// Candidates point into the cached pages; only the page's own posts
+	// are copied, to carry the reader's standing.
+	type candidate struct {
+		p  *Post
+		pg *feedPage // nil for a moment
+	}
+	var items []candidate
 	for _, id := range circles {
-		pg, err := s.firstPage(ctx, gen, id, SortNew)
+		pg, err := s.firstPage(ctx, id, SortNew)
 		if err != nil {
 			return nil, "", false, err
 		}
-		mine := kept(pg.posts, keep, p.Limit+1)
-		if len(mine) <= p.Limit && !pg.complete {
+		n := 0
+		for i := range pg.posts {
+			if n > p.Limit {
+				break
+			}
+			if !hide[pg.posts[i].authorID] {
+				items = append(items, candidate{&pg.posts[i], pg})
+				n++
+			}
+		}
+		if n <= p.Limit && !pg.complete {
 			return nil, "", false, nil
 		}
-		for _, pp := range mine {
-			pageOf[pp.ID] = pg
-		}
-		items = append(items, mine...)
 	}
 	ids, err := homeIDs(ctx, s.db, a.User.ID, nil, "", p.Limit+1)
 	if err != nil {
@@ -361,45 +367,48 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 		return nil, "", false, err
 	}
 	shown := 0
-	for _, m := range moments {
-		visible := m.Status == Published && keep(m)
+	for i := range moments {
+		m := &moments[i]
+		visible := m.Status == Published && !hide[m.authorID]
 		if visible && m.Audience == Friends && m.authorID != a.User.ID {
 			if visible, err = social.AreFriends(ctx, s.db, a.User.ID, m.authorID); err != nil {
 				return nil, "", false, err
 			}
 		}
 		if visible {
-			items = append(items, m)
+			items = append(items, candidate{p: m})
 			shown++
 		}
 	}
 	if shown < len(ids) && len(ids) > p.Limit {
 		return nil, "", false, nil // older moments may belong on the page
 	}
-	slices.SortFunc(items, func(x, y Post) int { return strings.Compare(y.ID, x.ID) })
-	out, next = store.NextCursor(p, items[:min(len(items), p.Limit+1)], func(pp Post) []string { return []string{pp.ID} })
+	slices.SortFunc(items, func(x, y candidate) int { return strings.Compare(y.p.ID, x.p.ID) })
+	items = items[:min(len(items), p.Limit+1)]
+	page := make([]Post, len(items))
+	for i, c := range items {
+		page[i] = *c.p
+	}
+	out, next = store.NextCursor(p, page, func(pp Post) []string { return []string{pp.ID} })
 	if out == nil {
 		out = []Post{}
 	}
 	// The reader's likes: from the pages' likers where they kept them,
 	// else read.
 	var rest []Post
+	var restAt []int
 	for i := range out {
-		if liked, known := pageOf[out[i].ID].liked(a.User.ID, out[i].ID); known {
+		if liked, known := items[i].pg.liked(a.User.ID, out[i].ID); known {
 			out[i].Me = &Standing{Liked: liked}
 		} else {
-			rest = append(rest, out[i])
+			rest, restAt = append(rest, out[i]), append(restAt, i)
 		}
 	}
 	if err := s.likedBy(ctx, s.db, a, rest); err != nil {
 		return nil, "", false, err
 	}
-	at := make(map[string]int, len(out))
-	for i := range out {
-		at[out[i].ID] = i
-	}
-	for _, r := range rest {
-		out[at[r.ID]] = r
+	for j, i := range restAt {
+		out[i] = rest[j]
 	}
 	return out, next, true, nil
 }

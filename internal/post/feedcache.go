@@ -2,11 +2,8 @@ package post
 
 import (
 	"context"
-	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/circle"
@@ -32,11 +29,13 @@ import (
 //   - A like or unlike does the same, for the page's likers (each
 //     reader's liked mark comes from them).
 //   - A comment or tip drops this node's pages only; other nodes' counts
-//     catch up within feedTTL. So do authors' and circles' new names.
-//   - A page loaded while anything was dropped is not kept (generation).
+//     catch up within twice feedTTL (store.Cache serves a page in steady
+//     use while one reader reads it again). So do authors' and circles'
+//     new names.
+//   - A page read while its circle's pages were dropped is not kept.
 const (
 	feedDepth    = 50
-	feedTTL      = time.Minute
+	feedTTL      = 30 * time.Second
 	feedMaxPages = 4096
 )
 
@@ -51,53 +50,16 @@ type feedPage struct {
 	// likers maps each user who liked some of the posts to the ids of
 	// those posts; nil when there were more than pageLikers likes.
 	likers map[string][]string
-	loaded time.Time
 }
 
-type feedCache struct {
-	mu    sync.Mutex
-	gen   atomic.Uint64 // bumped by every eviction
-	pages map[feedKey]*feedPage
+func newFeedCache() *store.Cache[feedKey, *feedPage] {
+	return store.NewCache[feedKey, *feedPage](feedTTL, feedMaxPages)
 }
 
-func newFeedCache() *feedCache { return &feedCache{pages: map[feedKey]*feedPage{}} }
-
-func (c *feedCache) get(k feedKey) *feedPage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	pg := c.pages[k]
-	if pg != nil && time.Since(pg.loaded) > feedTTL {
-		delete(c.pages, k)
-		return nil
-	}
-	return pg
-}
-
-// put keeps pg unless something was evicted since gen was read.
-func (c *feedCache) put(gen uint64, k feedKey, pg *feedPage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen.Load() != gen {
-		return
-	}
-	if len(c.pages) >= feedMaxPages {
-		for old := range c.pages { // any will do: a full cache is rare
-			delete(c.pages, old)
-			if len(c.pages) < feedMaxPages*3/4 {
-				break
-			}
-		}
-	}
-	c.pages[k] = pg
-}
-
-// evict drops a circle's pages.
-func (c *feedCache) evict(circleID string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen.Add(1)
-	delete(c.pages, feedKey{circleID, SortNew})
-	delete(c.pages, feedKey{circleID, SortHot})
+// evictFeeds drops a circle's pages.
+func (s *Service) evictFeeds(circleID string) {
+	s.feeds.Evict(feedKey{circleID, SortNew})
+	s.feeds.Evict(feedKey{circleID, SortHot})
 }
 
 // feedKeyPrefix names a circle's feed pages among the invalidation keys.
@@ -106,7 +68,7 @@ const feedKeyPrefix = "feed:"
 // watchFeeds has other nodes' invalidations reach this node's pages.
 func (s *Service) watchFeeds() {
 	if s.accounts != nil {
-		s.accounts.OnInvalidation(feedKeyPrefix, func(key string) { s.feeds.evict(strings.TrimPrefix(key, feedKeyPrefix)) })
+		s.accounts.OnInvalidation(feedKeyPrefix, func(key string) { s.evictFeeds(strings.TrimPrefix(key, feedKeyPrefix)) })
 	}
 }
 
@@ -120,7 +82,7 @@ func (s *Service) changed(ctx context.Context, tx *store.Tx, circleID string, ev
 	if everywhere && s.accounts != nil {
 		return s.accounts.Invalidate(ctx, tx, feedKeyPrefix+circleID)
 	}
-	tx.AfterCommit(func() { s.feeds.evict(circleID) })
+	tx.AfterCommit(func() { s.evictFeeds(circleID) })
 	return nil
 }
 
@@ -138,21 +100,17 @@ func (s *Service) changedPost(ctx context.Context, tx *store.Tx, postID string) 
 }
 
 // firstPage returns a circle's first page in a sort, from the cache or
-// read in a transaction of its own. gen is the cache's generation read
-// before the caller's first read, so that a page read from a snapshot
-// older than an eviction is not kept.
-func (s *Service) firstPage(ctx context.Context, gen uint64, circleID, sortBy string) (*feedPage, error) {
-	k := feedKey{circleID, sortBy}
-	if pg := s.feeds.get(k); pg != nil {
-		return pg, nil
-	}
+// read in a transaction of its own.
+func (s *Service) firstPage(ctx context.Context, circleID, sortBy string) (*feedPage, error) {
+	return s.feeds.Load(ctx, feedKey{circleID, sortBy}, func() (*feedPage, error) { return s.readFirstPage(ctx, circleID, sortBy) })
+}
+
+func (s *Service) readFirstPage(ctx context.Context, circleID, sortBy string) (*feedPage, error) {
 	order := `p.id DESC`
 	if sortBy == SortHot {
 		order = `p.hot DESC, p.id DESC`
 	}
-	// Pages loaded together (after a restart, say) expire at different
-	// times, up to a quarter of feedTTL apart, not all in one storm.
-	pg := &feedPage{loaded: time.Now().Add(-rand.N(feedTTL / 4))}
+	pg := &feedPage{}
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
 		var err error
 		pg.posts, err = s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published' ORDER BY `+order+` LIMIT `+itoa(feedDepth+1), circleID)
@@ -185,7 +143,6 @@ func (s *Service) firstPage(ctx context.Context, gen uint64, circleID, sortBy st
 			}
 		}
 	}
-	s.feeds.put(gen, k, pg)
 	return pg, nil
 }
 
@@ -253,16 +210,16 @@ func (pg *feedPage) liked(userID, postID string) (liked, known bool) {
 	return slices.Contains(pg.likers[userID], postID), true
 }
 
-// kept copies the posts keep accepts, at most n of them, so that the
+// kept copies the first n posts whose authors are not hidden, so that the
 // reader's standing can be set on the copies.
-func kept(ps []Post, keep func(Post) bool, n int) []Post {
+func kept(ps []Post, hide map[string]bool, n int) []Post {
 	out := make([]Post, 0, min(len(ps), n))
-	for _, p := range ps {
+	for i := range ps {
 		if len(out) == n {
 			break
 		}
-		if keep(p) {
-			out = append(out, p)
+		if !hide[ps[i].authorID] {
+			out = append(out, ps[i])
 		}
 	}
 	return out

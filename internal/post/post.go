@@ -92,8 +92,8 @@ type Service struct {
 	// is written.
 	Screener Screener
 
-	feeds *feedCache              // circles' first pages (feedcache.go)
-	tips  *store.Batcher[tipCall] // tipbatch.go
+	feeds *store.Cache[feedKey, *feedPage] // circles' first pages (feedcache.go)
+	tips  *store.Batcher[tipCall]          // tipbatch.go
 	keys  *idempotency.Store
 }
 

@@ -1,20 +1,25 @@
 package store
 
 import (
+	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
 // Cache is a node's memory of what it read outside write transactions,
-// for values that every change marks stale in its own transaction. A
-// value read while anything was evicted is not kept (the generation read
-// before the read tells), so a read that raced with a change never
-// outlives it; every value is dropped after the time to live regardless.
+// for values that every change marks stale in its own transaction
+// (Evict). A value whose read an eviction of its key raced with is not
+// kept, so a read that raced with a change never outlives it. The time to
+// live bounds how old a value can be when no eviction reached it (a
+// change on another node that only this node's own invalidation would
+// have told, say).
+//
+// Load reads through it: a key that many want at once is read once, and
+// a key in steady use is read again before its readers would miss it.
 type Cache[K comparable, V any] struct {
 	mu      sync.Mutex
-	gen     atomic.Uint64 // bumped by every eviction
-	entries map[K]cached[V]
+	entries map[K]*cached[V]
+	reads   map[K]*read[V] // reads under way; Evict forgets them
 	ttl     time.Duration
 	max     int
 }
@@ -24,44 +29,80 @@ type cached[V any] struct {
 	loaded time.Time
 }
 
+type read[V any] struct {
+	done chan struct{}
+	v    V
+	err  error
+}
+
 // NewCache returns a cache that keeps each value for ttl and at most max
 // values (a full cache starts over).
 func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
-	return &Cache[K, V]{entries: map[K]cached[V]{}, ttl: ttl, max: max}
+	return &Cache[K, V]{entries: map[K]*cached[V]{}, reads: map[K]*read[V]{}, ttl: ttl, max: max}
 }
 
-// Gen is the generation to read before reading what Put will keep.
-func (c *Cache[K, V]) Gen() uint64 { return c.gen.Load() }
-
-// Get returns the value kept for k, if any and not expired.
-func (c *Cache[K, V]) Get(k K) (V, bool) {
+// Load returns the value for k, kept or read with fetch:
+//   - A value younger than the time to live is returned as it is.
+//   - A value older than that, but not twice as old, is returned to every
+//     caller but one, which reads it again and keeps the new value. So a
+//     key in steady use is never missing and nobody waits for its expiry,
+//     and no value served is older than twice the time to live.
+//   - A missing key is read by one caller; callers that want it while the
+//     read is under way wait for it and share its value (or, when it
+//     failed, read for themselves).
+//
+// A value is kept unless k was evicted while it was read.
+func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func() (V, error)) (V, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	if ok && time.Since(e.loaded) > c.ttl {
-		delete(c.entries, k)
-		ok = false
+	if e, ok := c.entries[k]; ok {
+		age := time.Since(e.loaded)
+		_, reading := c.reads[k]
+		if age <= c.ttl || (age <= 2*c.ttl && reading) {
+			c.mu.Unlock()
+			return e.v, nil
+		}
+		if age > 2*c.ttl {
+			delete(c.entries, k)
+		}
 	}
-	return e.v, ok
-}
+	if r, ok := c.reads[k]; ok {
+		c.mu.Unlock()
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			var zero V
+			return zero, ctx.Err()
+		}
+		if r.err != nil {
+			return fetch()
+		}
+		return r.v, nil
+	}
+	r := &read[V]{done: make(chan struct{})}
+	c.reads[k] = r
+	c.mu.Unlock()
 
-// Put keeps v for k, unless something was evicted since gen was read.
-func (c *Cache[K, V]) Put(gen uint64, k K, v V) {
+	r.v, r.err = fetch()
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen.Load() != gen {
-		return
+	if c.reads[k] == r { // not evicted meanwhile
+		delete(c.reads, k)
+		if r.err == nil {
+			if len(c.entries) >= c.max {
+				clear(c.entries)
+			}
+			c.entries[k] = &cached[V]{v: r.v, loaded: time.Now()}
+		}
 	}
-	if len(c.entries) >= c.max {
-		clear(c.entries)
-	}
-	c.entries[k] = cached[V]{v: v, loaded: time.Now()}
+	c.mu.Unlock()
+	close(r.done)
+	return r.v, r.err
 }
 
-// Evict drops what is kept for k.
+// Evict drops what is kept for k. A read of k under way is no longer
+// shared with callers that come after, and its value is not kept.
 func (c *Cache[K, V]) Evict(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen.Add(1)
 	delete(c.entries, k)
+	delete(c.reads, k)
 }

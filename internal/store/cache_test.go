@@ -1,47 +1,183 @@
 package store_test
 
 import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/store"
 )
 
-func TestCacheKeepsWhatNoEvictionRacedWith(t *testing.T) {
+// value returns a fetch that counts its calls and answers v.
+func value(calls *atomic.Int32, v int) func() (int, error) {
+	return func() (int, error) { calls.Add(1); return v, nil }
+}
+
+func load(t *testing.T, c *store.Cache[string, int], k string, fetch func() (int, error)) int {
+	t.Helper()
+	v, err := c.Load(context.Background(), k, fetch)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", k, err)
+	}
+	return v
+}
+
+func TestCacheKeepsWhatItReadUntilEvicted(t *testing.T) {
 	c := store.NewCache[string, int](time.Hour, 2)
-	gen := c.Gen()
-	c.Put(gen, "a", 1)
-	if v, ok := c.Get("a"); !ok || v != 1 {
-		t.Fatalf("Get(a) = %d, %v; want 1, true", v, ok)
+	var calls atomic.Int32
+	if v := load(t, c, "a", value(&calls, 1)); v != 1 {
+		t.Fatalf("Load(a) = %d, want 1", v)
 	}
-	// A read that began before an eviction is not kept.
-	gen = c.Gen()
+	if v := load(t, c, "a", value(&calls, 2)); v != 1 || calls.Load() != 1 {
+		t.Fatalf("Load(a) again = %d after %d reads; want the kept 1 after one read", v, calls.Load())
+	}
 	c.Evict("a")
-	c.Put(gen, "b", 2)
-	if _, ok := c.Get("b"); ok {
-		t.Fatal("a value read before an eviction was kept")
-	}
-	if _, ok := c.Get("a"); ok {
-		t.Fatal("an evicted value is still kept")
+	if v := load(t, c, "a", value(&calls, 3)); v != 3 {
+		t.Fatalf("Load(a) after Evict = %d, want 3 (read again)", v)
 	}
 	// A full cache starts over rather than growing.
-	gen = c.Gen()
-	c.Put(gen, "x", 1)
-	c.Put(gen, "y", 2)
-	c.Put(gen, "z", 3)
-	if _, ok := c.Get("x"); ok {
-		t.Fatal("a cache of two holds three values")
-	}
-	if v, ok := c.Get("z"); !ok || v != 3 {
-		t.Fatalf("Get(z) = %d, %v; want 3, true", v, ok)
+	load(t, c, "b", value(&calls, 4))
+	load(t, c, "c", value(&calls, 5))
+	calls.Store(0)
+	load(t, c, "a", value(&calls, 6))
+	if calls.Load() != 1 {
+		t.Fatal("a cache of two held three values")
 	}
 }
 
-func TestCacheDropsExpiredValues(t *testing.T) {
-	c := store.NewCache[string, int](time.Millisecond, 10)
-	c.Put(c.Gen(), "a", 1)
-	time.Sleep(5 * time.Millisecond)
-	if _, ok := c.Get("a"); ok {
-		t.Fatal("a value outlived its time to live")
+// blocking returns a fetch that tells started when it begins and answers
+// v once release is closed.
+func blocking(started chan<- struct{}, release <-chan struct{}, v int) func() (int, error) {
+	return func() (int, error) {
+		started <- struct{}{}
+		<-release
+		return v, nil
+	}
+}
+
+func TestCacheDoesNotKeepAValueReadWhileItsKeyWasEvicted(t *testing.T) {
+	c := store.NewCache[string, int](time.Hour, 10)
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan int)
+	go func() {
+		v, _ := c.Load(context.Background(), "a", blocking(started, release, 1))
+		done <- v
+	}()
+	<-started
+	c.Evict("a") // a change committed while "a" was being read
+	// Callers after the eviction do not share the old read.
+	var calls atomic.Int32
+	if v := load(t, c, "a", value(&calls, 2)); v != 2 || calls.Load() != 1 {
+		t.Fatalf("Load(a) after the eviction = %d with %d reads of its own; want 2 with 1", v, calls.Load())
+	}
+	c.Evict("a")
+	close(release)
+	if v := <-done; v != 1 {
+		t.Fatalf("the raced read answered %d, want its own 1", v)
+	}
+	if v := load(t, c, "a", value(&calls, 3)); v != 3 {
+		t.Fatalf("Load(a) = %d: the value read while its key was evicted was kept; want 3", v)
+	}
+}
+
+func TestCacheReadsAMissingKeyOnceForEveryoneWaiting(t *testing.T) {
+	c := store.NewCache[string, int](time.Hour, 10)
+	started, release := make(chan struct{}), make(chan struct{})
+	const waiting = 8
+	var wg sync.WaitGroup
+	var calls atomic.Int32
+	got := make(chan int, waiting+1)
+	wg.Go(func() {
+		v, _ := c.Load(context.Background(), "a", blocking(started, release, 7))
+		got <- v
+	})
+	<-started
+	for range waiting {
+		wg.Go(func() {
+			v, _ := c.Load(context.Background(), "a", value(&calls, 99))
+			got <- v
+		})
+	}
+	time.Sleep(20 * time.Millisecond) // let them reach the wait
+	close(release)
+	wg.Wait()
+	close(got)
+	for v := range got {
+		if v != 7 {
+			t.Fatalf("a caller got %d, want the shared read's 7", v)
+		}
+	}
+	if calls.Load() != 0 {
+		t.Fatalf("%d callers read for themselves while one read was under way", calls.Load())
+	}
+}
+
+func TestCacheWaitersReadForThemselvesWhenTheSharedReadFails(t *testing.T) {
+	c := store.NewCache[string, int](time.Hour, 10)
+	started, release := make(chan struct{}), make(chan struct{})
+	failed := make(chan error)
+	go func() {
+		_, err := c.Load(context.Background(), "a", func() (int, error) {
+			started <- struct{}{}
+			<-release
+			return 0, errors.New("database gone")
+		})
+		failed <- err
+	}()
+	<-started
+	got := make(chan int)
+	go func() {
+		v, _ := c.Load(context.Background(), "a", func() (int, error) { return 5, nil })
+		got <- v
+	}()
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	if err := <-failed; err == nil {
+		t.Fatal("the failed read reported no error")
+	}
+	if v := <-got; v != 5 {
+		t.Fatalf("the waiter got %d, want its own read's 5", v)
+	}
+	// A waiter that gives up returns its context's error.
+	started2 := make(chan struct{})
+	go c.Load(context.Background(), "b", blocking(started2, make(chan struct{}), 1))
+	<-started2
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Load(ctx, "b", value(new(atomic.Int32), 2)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled waiter got %v, want context.Canceled", err)
+	}
+}
+
+func TestCacheServesAnExpiredValueWhileOneCallerReadsItAgain(t *testing.T) {
+	const ttl = 50 * time.Millisecond
+	c := store.NewCache[string, int](ttl, 10)
+	var calls atomic.Int32
+	load(t, c, "a", value(&calls, 1))
+	time.Sleep(ttl + 10*time.Millisecond)
+	started, release := make(chan struct{}), make(chan struct{})
+	refreshed := make(chan int)
+	go func() {
+		v, _ := c.Load(context.Background(), "a", blocking(started, release, 2))
+		refreshed <- v
+	}()
+	<-started
+	if v := load(t, c, "a", value(&calls, 3)); v != 1 || calls.Load() != 1 {
+		t.Fatalf("during the refresh Load(a) = %d after %d reads; want the old 1 without a read", v, calls.Load())
+	}
+	close(release)
+	if v := <-refreshed; v != 2 {
+		t.Fatalf("the refreshing caller got %d, want its read's 2", v)
+	}
+	if v := load(t, c, "a", value(&calls, 4)); v != 2 {
+		t.Fatalf("after the refresh Load(a) = %d, want the new 2", v)
+	}
+	// A value twice as old as the time to live is not served.
+	time.Sleep(2*ttl + 10*time.Millisecond)
+	if v := load(t, c, "a", value(&calls, 5)); v != 5 {
+		t.Fatalf("Load(a) = %d; a value twice as old as its time to live was served", v)
 	}
 }
