@@ -52,7 +52,23 @@ func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 //     failed, read for themselves).
 //
 // A value is kept unless k was evicted while it was read.
+//
+// A caller that holds a connection of a bounded pool while it loads (in a
+// read transaction) must not wait for a read that may need one: it calls
+// LoadIn.
 func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func() (V, error)) (V, error) {
+	return c.load(ctx, k, fetch, true)
+}
+
+// LoadIn is Load for a fetch that reads in q. When q holds a connection
+// (Holds), the caller does not wait for another caller's read of a
+// missing key, which may need a connection of the same bounded pool: it
+// reads for itself, and does not keep what it read.
+func (c *Cache[K, V]) LoadIn(ctx context.Context, q Querier, k K, fetch func() (V, error)) (V, error) {
+	return c.load(ctx, k, fetch, !Holds(q))
+}
+
+func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func() (V, error), wait bool) (V, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		age := time.Since(e.loaded)
@@ -67,6 +83,9 @@ func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func() (V, error)) (V
 	}
 	if r, ok := c.reads[k]; ok {
 		c.mu.Unlock()
+		if !wait {
+			return fetch()
+		}
 		select {
 		case <-r.done:
 		case <-ctx.Done():

@@ -181,3 +181,29 @@ func TestCacheServesAnExpiredValueWhileOneCallerReadsItAgain(t *testing.T) {
 		t.Fatalf("Load(a) = %d; a value twice as old as its time to live was served", v)
 	}
 }
+
+// inTx stands for a transaction: a Querier that is not a *store.DB.
+type inTx struct{ store.Querier }
+
+func TestCacheCallersInATransactionDoNotWaitForAnotherRead(t *testing.T) {
+	c := store.NewCache[string, int](time.Hour, 10)
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan int)
+	go func() {
+		v, _ := c.Load(context.Background(), "a", blocking(started, release, 1))
+		done <- v
+	}()
+	<-started
+	// Waiting here could deadlock a bounded pool: this caller holds a
+	// connection, and the read under way may need one.
+	var calls atomic.Int32
+	v, err := c.LoadIn(context.Background(), inTx{}, "a", value(&calls, 2))
+	if err != nil || v != 2 || calls.Load() != 1 {
+		t.Fatalf("LoadIn in a transaction = %d, %v after %d reads; want its own read's 2", v, err, calls.Load())
+	}
+	close(release)
+	<-done
+	if v := load(t, c, "a", value(&calls, 3)); v != 1 {
+		t.Fatalf("Load(a) = %d, want the shared read's 1 (kept), not the transaction's own", v)
+	}
+}

@@ -31,6 +31,15 @@ type Querier interface {
 	QueryRow(ctx context.Context, query string, args ...any) *Row
 }
 
+// Holds reports whether q holds a connection of its pool while it is used
+// (a transaction does; *DB takes one for each statement). A caller that
+// holds one must not wait for work that may need another: the pool is
+// bounded (Cache.LoadIn).
+func Holds(q Querier) bool {
+	_, pooled := q.(*DB)
+	return !pooled
+}
+
 // conn is what *sql.DB and *sql.Tx have in common.
 type conn interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
