@@ -78,12 +78,7 @@ func (s *Server) circleFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := out.AppendJSON(nil)
-	if err != nil {
-		return err
-	}
-	writeBody(w, http.StatusOK, "application/json", append(body, '\n'))
-	return nil
+	return writeAppended(w, out.AppendJSON)
 }
 
 func (s *Server) createPost(w http.ResponseWriter, r *http.Request) error {
@@ -125,12 +120,7 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request, get func(ctx c
 	if items == nil {
 		items = []post.Post{}
 	}
-	body, err := post.AppendList(nil, items, next)
-	if err != nil {
-		return err
-	}
-	writeBody(w, http.StatusOK, "application/json", append(body, '\n'))
-	return nil
+	return writeAppended(w, func(b []byte) ([]byte, error) { return post.AppendList(b, items, next) })
 }
 
 func (s *Server) homeFeed(w http.ResponseWriter, r *http.Request) error {

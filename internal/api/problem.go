@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
@@ -238,6 +239,29 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// bodies recycles the buffers that feed pages are encoded into (about
+// 10 KB each): allocating one per request was a good part of the garbage
+// a feed request made.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeAppended writes, with status 200, the JSON that appendJSON appends
+// to a recycled buffer.
+func writeAppended(w http.ResponseWriter, appendJSON func([]byte) ([]byte, error)) error {
+	buf := bodies.Get().(*[]byte)
+	b, err := appendJSON((*buf)[:0])
+	if err != nil {
+		bodies.Put(buf)
+		return err
+	}
+	b = append(b, '\n')
+	writeBody(w, http.StatusOK, "application/json", b) // Write keeps no reference to b
+	if cap(b) <= 256<<10 {
+		*buf = b
+		bodies.Put(buf)
+	}
+	return nil
 }
 
 // writeJSON writes v as JSON with status.

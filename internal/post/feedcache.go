@@ -194,9 +194,10 @@ func (s *Service) likedOnPage(ctx context.Context, a circle.Actor, pg *feedPage,
 	if pg.likers == nil {
 		return s.likedBy(ctx, s.db, a, ps)
 	}
+	mine := make([]Standing, len(ps)) // one allocation for the page
 	for i := range ps {
-		liked, _ := pg.liked(a.User.ID, ps[i].ID)
-		ps[i].Me = &Standing{Liked: liked}
+		mine[i].Liked, _ = pg.liked(a.User.ID, ps[i].ID)
+		ps[i].Me = &mine[i]
 	}
 	return nil
 }

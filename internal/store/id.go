@@ -10,8 +10,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -119,10 +121,26 @@ func init() {
 	cursorKey.Store(&k)
 }
 
+// macs recycles HMAC states, each with the key it was made with: making
+// one per cursor was most of a cursor's cost.
+var macs sync.Pool
+
+type keyedMAC struct {
+	key *[]byte
+	h   hash.Hash
+}
+
 func cursorMAC(b []byte) []byte {
-	m := hmac.New(sha256.New, *cursorKey.Load())
-	m.Write(b)
-	return m.Sum(nil)[:macSize]
+	k := cursorKey.Load()
+	m, _ := macs.Get().(*keyedMAC)
+	if m == nil || m.key != k {
+		m = &keyedMAC{k, hmac.New(sha256.New, *k)}
+	}
+	m.h.Reset()
+	m.h.Write(b)
+	sum := m.h.Sum(nil)[:macSize]
+	macs.Put(m)
+	return sum
 }
 
 // LoadSecrets reads the server-wide secrets from the database, making them
