@@ -78,6 +78,8 @@ func (s *Server) circleFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	defer post.Recycle(out.Pinned)
+	defer post.Recycle(out.Items)
 	return writeAppended(w, out.AppendJSON)
 }
 
@@ -120,6 +122,7 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request, get func(ctx c
 	if items == nil {
 		items = []post.Post{}
 	}
+	defer post.Recycle(items)
 	return writeAppended(w, func(b []byte) ([]byte, error) { return post.AppendList(b, items, next) })
 }
 

@@ -101,7 +101,7 @@ func (s *Service) row(ctx context.Context, q store.Querier, ref string) (Circle,
 	if !bySlug {
 		id = ref
 	}
-	c, err := s.rows.byID.LoadIn(ctx, q, id, func() (Circle, error) {
+	c, err := s.rows.byID.LoadIn(ctx, q, id, func(ctx context.Context) (Circle, error) {
 		return scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1`, id))
 	})
 	switch {

@@ -50,7 +50,7 @@ type membership struct {
 // cachedStandings returns userID's standings from the cache or read in q;
 // ok is false when they are too many to keep.
 func (s *Service) cachedStandings(ctx context.Context, q store.Querier, userID string) (*standings, bool, error) {
-	st, err := s.standings.LoadIn(ctx, q, userID, func() (*standings, error) { return readStandings(ctx, q, userID) })
+	st, err := s.standings.LoadIn(ctx, q, userID, func(ctx context.Context) (*standings, error) { return readStandings(ctx, q, userID) })
 	if err != nil || st.tooMany {
 		return nil, false, err
 	}

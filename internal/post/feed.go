@@ -385,9 +385,9 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 	}
 	slices.SortFunc(items, func(x, y candidate) int { return strings.Compare(y.p.ID, x.p.ID) })
 	items = items[:min(len(items), p.Limit+1)]
-	page := make([]Post, len(items))
-	for i, c := range items {
-		page[i] = *c.p
+	page := reused(len(items))
+	for _, c := range items {
+		page = append(page, *c.p)
 	}
 	out, next = store.NextCursor(p, page, func(pp Post) []string { return []string{pp.ID} })
 	if out == nil {

@@ -20,8 +20,10 @@ type Cache[K comparable, V any] struct {
 	mu      sync.Mutex
 	entries map[K]*cached[V]
 	reads   map[K]*read[V] // reads under way; Evict forgets them
-	ttl     time.Duration
-	max     int
+	// refreshing counts the background reads under way.
+	refreshing int
+	ttl        time.Duration
+	max        int
 }
 
 type cached[V any] struct {
@@ -43,10 +45,11 @@ func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 
 // Load returns the value for k, kept or read with fetch:
 //   - A value younger than the time to live is returned as it is.
-//   - A value older than that, but not twice as old, is returned to every
-//     caller but one, which reads it again and keeps the new value. So a
-//     key in steady use is never missing and nobody waits for its expiry,
-//     and no value served is older than twice the time to live.
+//   - A value older than that, but not twice as old, is returned as it is
+//     while the first caller to see it so starts reading it again in the
+//     background (at most refreshers at a time per cache). So a key in
+//     steady use is never missing and nobody waits for its expiry, and no
+//     value served is older than twice the time to live.
 //   - A missing key is read by one caller; callers that want it while the
 //     read is under way wait for it and share its value (or, when it
 //     failed, read for themselves).
@@ -56,35 +59,60 @@ func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 // A caller that holds a connection of a bounded pool while it loads (in a
 // read transaction) must not wait for a read that may need one: it calls
 // LoadIn.
-func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func() (V, error)) (V, error) {
-	return c.load(ctx, k, fetch, true)
+func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func(context.Context) (V, error)) (V, error) {
+	return c.load(ctx, k, fetch, false)
 }
 
 // LoadIn is Load for a fetch that reads in q. When q holds a connection
 // (Holds), the caller does not wait for another caller's read of a
 // missing key, which may need a connection of the same bounded pool: it
-// reads for itself, and does not keep what it read.
-func (c *Cache[K, V]) LoadIn(ctx context.Context, q Querier, k K, fetch func() (V, error)) (V, error) {
-	return c.load(ctx, k, fetch, !Holds(q))
+// reads for itself, and does not keep what it read. Nor can it read in
+// the background (q ends with the caller), so it refreshes an expired
+// value itself.
+func (c *Cache[K, V]) LoadIn(ctx context.Context, q Querier, k K, fetch func(context.Context) (V, error)) (V, error) {
+	return c.load(ctx, k, fetch, Holds(q))
 }
 
-func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func() (V, error), wait bool) (V, error) {
+// refreshers bounds the background reads of one cache: a burst of expired
+// values (all read at start-up, say) is read again a few at a time rather
+// than crowding out the requests.
+const refreshers = 2
+
+// refreshTimeout bounds a background read.
+const refreshTimeout = 30 * time.Second
+
+func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context) (V, error), holding bool) (V, error) {
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		age := time.Since(e.loaded)
 		_, reading := c.reads[k]
-		if age <= c.ttl || (age <= 2*c.ttl && reading) {
+		switch {
+		case age <= c.ttl || (age <= 2*c.ttl && reading):
 			c.mu.Unlock()
 			return e.v, nil
-		}
-		if age > 2*c.ttl {
+		case age <= 2*c.ttl && !holding:
+			if c.refreshing < refreshers {
+				c.refreshing++
+				r := c.start(k)
+				go func() {
+					ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+					defer cancel()
+					c.finish(ctx, k, r, fetch)
+					c.mu.Lock()
+					c.refreshing--
+					c.mu.Unlock()
+				}()
+			}
+			c.mu.Unlock()
+			return e.v, nil
+		case age > 2*c.ttl:
 			delete(c.entries, k)
 		}
 	}
 	if r, ok := c.reads[k]; ok {
 		c.mu.Unlock()
-		if !wait {
-			return fetch()
+		if holding {
+			return fetch(ctx)
 		}
 		select {
 		case <-r.done:
@@ -93,17 +121,28 @@ func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func() (V, error), wa
 			return zero, ctx.Err()
 		}
 		if r.err != nil {
-			return fetch()
+			return fetch(ctx)
 		}
 		return r.v, nil
 	}
+	r := c.start(k)
+	c.mu.Unlock()
+	c.finish(ctx, k, r, fetch)
+	return r.v, r.err
+}
+
+// start records a read of k under way; c.mu is held.
+func (c *Cache[K, V]) start(k K) *read[V] {
 	r := &read[V]{done: make(chan struct{})}
 	c.reads[k] = r
-	c.mu.Unlock()
+	return r
+}
 
-	r.v, r.err = fetch()
+// finish reads k and keeps its value unless k was evicted meanwhile.
+func (c *Cache[K, V]) finish(ctx context.Context, k K, r *read[V], fetch func(context.Context) (V, error)) {
+	r.v, r.err = fetch(ctx)
 	c.mu.Lock()
-	if c.reads[k] == r { // not evicted meanwhile
+	if c.reads[k] == r {
 		delete(c.reads, k)
 		if r.err == nil {
 			if len(c.entries) >= c.max {
@@ -114,7 +153,6 @@ func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func() (V, error), wa
 	}
 	c.mu.Unlock()
 	close(r.done)
-	return r.v, r.err
 }
 
 // Evict drops what is kept for k. A read of k under way is no longer

@@ -12,11 +12,11 @@ import (
 )
 
 // value returns a fetch that counts its calls and answers v.
-func value(calls *atomic.Int32, v int) func() (int, error) {
-	return func() (int, error) { calls.Add(1); return v, nil }
+func value(calls *atomic.Int32, v int) func(context.Context) (int, error) {
+	return func(context.Context) (int, error) { calls.Add(1); return v, nil }
 }
 
-func load(t *testing.T, c *store.Cache[string, int], k string, fetch func() (int, error)) int {
+func load(t *testing.T, c *store.Cache[string, int], k string, fetch func(context.Context) (int, error)) int {
 	t.Helper()
 	v, err := c.Load(context.Background(), k, fetch)
 	if err != nil {
@@ -50,8 +50,8 @@ func TestCacheKeepsWhatItReadUntilEvicted(t *testing.T) {
 
 // blocking returns a fetch that tells started when it begins and answers
 // v once release is closed.
-func blocking(started chan<- struct{}, release <-chan struct{}, v int) func() (int, error) {
-	return func() (int, error) {
+func blocking(started chan<- struct{}, release <-chan struct{}, v int) func(context.Context) (int, error) {
+	return func(context.Context) (int, error) {
 		started <- struct{}{}
 		<-release
 		return v, nil
@@ -120,7 +120,7 @@ func TestCacheWaitersReadForThemselvesWhenTheSharedReadFails(t *testing.T) {
 	started, release := make(chan struct{}), make(chan struct{})
 	failed := make(chan error)
 	go func() {
-		_, err := c.Load(context.Background(), "a", func() (int, error) {
+		_, err := c.Load(context.Background(), "a", func(context.Context) (int, error) {
 			started <- struct{}{}
 			<-release
 			return 0, errors.New("database gone")
@@ -130,7 +130,7 @@ func TestCacheWaitersReadForThemselvesWhenTheSharedReadFails(t *testing.T) {
 	<-started
 	got := make(chan int)
 	go func() {
-		v, _ := c.Load(context.Background(), "a", func() (int, error) { return 5, nil })
+		v, _ := c.Load(context.Background(), "a", func(context.Context) (int, error) { return 5, nil })
 		got <- v
 	}()
 	time.Sleep(20 * time.Millisecond)
@@ -152,33 +152,65 @@ func TestCacheWaitersReadForThemselvesWhenTheSharedReadFails(t *testing.T) {
 	}
 }
 
-func TestCacheServesAnExpiredValueWhileOneCallerReadsItAgain(t *testing.T) {
+func TestCacheServesAnExpiredValueWhileItIsReadAgainInTheBackground(t *testing.T) {
 	const ttl = 50 * time.Millisecond
 	c := store.NewCache[string, int](ttl, 10)
 	var calls atomic.Int32
 	load(t, c, "a", value(&calls, 1))
 	time.Sleep(ttl + 10*time.Millisecond)
 	started, release := make(chan struct{}), make(chan struct{})
-	refreshed := make(chan int)
-	go func() {
-		v, _ := c.Load(context.Background(), "a", blocking(started, release, 2))
-		refreshed <- v
-	}()
+	// The first caller to see it expired is answered at once, from what
+	// is kept, and starts the read; so is everyone while it is under way.
+	if v := load(t, c, "a", blocking(started, release, 2)); v != 1 {
+		t.Fatalf("Load(a) once expired = %d, want the kept 1", v)
+	}
 	<-started
 	if v := load(t, c, "a", value(&calls, 3)); v != 1 || calls.Load() != 1 {
-		t.Fatalf("during the refresh Load(a) = %d after %d reads; want the old 1 without a read", v, calls.Load())
+		t.Fatalf("during the refresh Load(a) = %d after %d reads; want the kept 1 without a read", v, calls.Load())
 	}
 	close(release)
-	if v := <-refreshed; v != 2 {
-		t.Fatalf("the refreshing caller got %d, want its read's 2", v)
-	}
-	if v := load(t, c, "a", value(&calls, 4)); v != 2 {
-		t.Fatalf("after the refresh Load(a) = %d, want the new 2", v)
+	deadline := time.Now().Add(5 * time.Second)
+	for load(t, c, "a", value(&calls, 4)) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the background read's value was never served")
+		}
+		time.Sleep(time.Millisecond)
 	}
 	// A value twice as old as the time to live is not served.
 	time.Sleep(2*ttl + 10*time.Millisecond)
 	if v := load(t, c, "a", value(&calls, 5)); v != 5 {
 		t.Fatalf("Load(a) = %d; a value twice as old as its time to live was served", v)
+	}
+}
+
+func TestCacheReadsExpiredValuesAFewAtATime(t *testing.T) {
+	const ttl = 20 * time.Millisecond
+	c := store.NewCache[string, int](ttl, 100)
+	keys := []string{"a", "b", "c", "d", "e"}
+	var calls atomic.Int32
+	for _, k := range keys {
+		load(t, c, k, value(&calls, 1))
+	}
+	time.Sleep(ttl + 5*time.Millisecond)
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	for _, k := range keys {
+		load(t, c, k, func(context.Context) (int, error) {
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			<-release
+			running.Add(-1)
+			return 2, nil
+		})
+	}
+	time.Sleep(10 * time.Millisecond)
+	close(release)
+	if most.Load() > 2 {
+		t.Fatalf("%d expired values were read at once; want at most 2", most.Load())
+	}
+	if most.Load() == 0 {
+		t.Fatal("no expired value was read again")
 	}
 }
 
@@ -205,5 +237,22 @@ func TestCacheCallersInATransactionDoNotWaitForAnotherRead(t *testing.T) {
 	<-done
 	if v := load(t, c, "a", value(&calls, 3)); v != 1 {
 		t.Fatalf("Load(a) = %d, want the shared read's 1 (kept), not the transaction's own", v)
+	}
+}
+
+func TestCacheCallersInATransactionReadAnExpiredValueThemselves(t *testing.T) {
+	const ttl = 20 * time.Millisecond
+	c := store.NewCache[string, int](ttl, 10)
+	var calls atomic.Int32
+	load(t, c, "a", value(&calls, 1))
+	time.Sleep(ttl + 5*time.Millisecond)
+	// Its transaction ends with it, so it cannot leave the read to the
+	// background: it reads now, and what it read is kept.
+	v, err := c.LoadIn(context.Background(), inTx{}, "a", value(&calls, 2))
+	if err != nil || v != 2 {
+		t.Fatalf("LoadIn of an expired value in a transaction = %d, %v; want its own read's 2", v, err)
+	}
+	if v := load(t, c, "a", value(&calls, 3)); v != 2 {
+		t.Fatalf("Load(a) = %d, want the 2 the transaction read", v)
 	}
 }
