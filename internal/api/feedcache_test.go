@@ -164,6 +164,54 @@ func (n node) feed(token, c string) []post.Post {
 	return pg.Items
 }
 
+// home reads the first page of token's user's home feed.
+func (n node) home(token string) []post.Post {
+	n.t.Helper()
+	items, _, err := n.posts.Home(context.Background(), n.actor(token), store.Page{Limit: store.DefaultLimit})
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return items
+}
+
+// Each node keeps the head of every reader's moment inbox. A new moment
+// reaches its readers' home feeds at once on the node that wrote it, and
+// on another node at its next poll; so do its author's own.
+func TestANewMomentReachesItsReadersHomeFeedsOnEveryNode(t *testing.T) {
+	e := newEnv(t)
+	mei, lin := e.user("mei", account.RoleUser), e.user("lin", account.RoleUser)
+	e.befriend(mei, lin, "lin")
+	c := e.circle(lin, map[string]any{"name": "Quiet"})
+	e.join(mei, c)
+	e.postIn(lin, c, map[string]any{"text": "in the circle"})
+	nb := e.secondNode()
+	home := func(token string) []any {
+		t.Helper()
+		return e.ok(req{method: "GET", path: "/api/v1/feed", token: token}, 200).json["items"].([]any)
+	}
+	for _, who := range []string{mei, lin} { // both nodes keep both inboxes
+		if n := len(home(who)); n != 1 {
+			t.Fatalf("home feed before the moment: %d posts, want 1", n)
+		}
+		if n := len(nb.home(who)); n != 1 {
+			t.Fatalf("node B's home feed before the moment: %d posts, want 1", n)
+		}
+	}
+
+	m := e.ok(req{method: "POST", path: "/api/v1/moments", token: lin, body: map[string]any{"text": "a walk"}}, 201).json["id"]
+	for _, who := range []string{mei, lin} {
+		if got := home(who); len(got) != 2 || got[0].(map[string]any)["id"] != m {
+			t.Fatalf("this node's home feed after the moment: %v; want the moment first", got)
+		}
+	}
+	nb.poll()
+	for _, who := range []string{mei, lin} {
+		if got := nb.home(who); len(got) != 2 || got[0].ID != m {
+			t.Fatalf("node B's home feed after its poll: %d posts; want 2, the moment first", len(got))
+		}
+	}
+}
+
 // Another node sharing the database learns of a deletion at its next
 // poll of the invalidations, as it learns of a sign-out.
 func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {

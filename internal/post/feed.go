@@ -2,7 +2,6 @@ package post
 
 import (
 	"context"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -318,8 +317,9 @@ func (s *Service) feed(ctx context.Context, a circle.Actor, p store.Page, withCi
 
 // cachedHome serves the first page of the home feed from the circles'
 // cached first pages and the reader's newest moments, merged. ok is false
-// when that might not be exact — blocks left a circle's page too few, or
-// moments were left out while more wait — and the caller reads the page.
+// when that might not be exact — a circle's cached posts, or the moments
+// read, ran out (blocks or hidden moments left them short) while the page
+// still had room — and the caller reads the page.
 func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) (out []Post, next string, ok bool, err error) {
 	circles, ok, err := s.circles.ReadableJoined(ctx, a)
 	if err != nil || !ok {
@@ -329,76 +329,54 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 	if err != nil {
 		return nil, "", false, err
 	}
-	// Candidates point into the cached pages; only the page's own posts
-	// are copied, to carry the reader's standing.
-	type candidate struct {
-		p  *Post
-		pg *feedPage // nil for a moment
-	}
-	var items []candidate
+	// Each stream is newest first; the page takes the newest head of any
+	// until it is full.
+	streams := make([]homeStream, 0, len(circles)+1)
 	for _, id := range circles {
 		pg, err := s.firstPage(ctx, id, SortNew)
 		if err != nil {
 			return nil, "", false, err
 		}
-		n := 0
-		for i := range pg.posts {
-			if n > p.Limit {
-				break
-			}
-			if !hide[pg.posts[i].authorID] {
-				items = append(items, candidate{&pg.posts[i], pg})
-				n++
-			}
-		}
-		if n <= p.Limit && !pg.complete {
-			return nil, "", false, nil
-		}
+		streams = append(streams, homeStream{posts: pg.posts, complete: pg.complete, pg: pg})
 	}
-	ids, err := homeIDs(ctx, s.db, a.User.ID, nil, "", p.Limit+1)
+	moments, complete, err := s.newestMoments(ctx, a, hide, p.Limit+1)
 	if err != nil {
 		return nil, "", false, err
 	}
-	moments, err := s.byIDs(ctx, s.db, ids)
-	if err != nil {
-		return nil, "", false, err
-	}
-	if err := s.pictures(ctx, s.db, moments); err != nil {
-		return nil, "", false, err
-	}
-	shown := 0
-	for i := range moments {
-		m := &moments[i]
-		visible := m.Status == Published && !hide[m.authorID]
-		if visible && m.Audience == Friends && m.authorID != a.User.ID {
-			if visible, err = social.AreFriends(ctx, s.db, a.User.ID, m.authorID); err != nil {
-				return nil, "", false, err
+	streams = append(streams, homeStream{posts: moments, complete: complete})
+	page := reused(p.Limit + 1)
+	var from []*feedPage // the page each post came from; nil for a moment
+	for len(page) <= p.Limit {
+		best := -1
+		for j := range streams {
+			st := &streams[j]
+			for st.next < len(st.posts) && hide[st.posts[st.next].authorID] {
+				st.next++
+			}
+			if st.next == len(st.posts) {
+				if !st.complete {
+					return nil, "", false, nil // what it did not keep may belong here
+				}
+				continue
+			}
+			if best < 0 || st.posts[st.next].ID > streams[best].posts[streams[best].next].ID {
+				best = j
 			}
 		}
-		if visible {
-			items = append(items, candidate{p: m})
-			shown++
+		if best < 0 {
+			break
 		}
-	}
-	if shown < len(ids) && len(ids) > p.Limit {
-		return nil, "", false, nil // older moments may belong on the page
-	}
-	slices.SortFunc(items, func(x, y candidate) int { return strings.Compare(y.p.ID, x.p.ID) })
-	items = items[:min(len(items), p.Limit+1)]
-	page := reused(len(items))
-	for _, c := range items {
-		page = append(page, *c.p)
+		st := &streams[best]
+		page, from = append(page, st.posts[st.next]), append(from, st.pg)
+		st.next++
 	}
 	out, next = store.NextCursor(p, page, func(pp Post) []string { return []string{pp.ID} })
-	if out == nil {
-		out = []Post{}
-	}
 	// The reader's likes: from the pages' likers where they kept them,
 	// else read.
 	var rest []Post
 	var restAt []int
 	for i := range out {
-		if liked, known := items[i].pg.liked(a.User.ID, out[i].ID); known {
+		if liked, known := from[i].liked(a.User.ID, out[i].ID); known {
 			out[i].Me = &Standing{Liked: liked}
 		} else {
 			rest, restAt = append(rest, out[i]), append(restAt, i)
@@ -411,6 +389,50 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 		out[i] = rest[j]
 	}
 	return out, next, true, nil
+}
+
+// homeStream is one source of a merged home page: a circle's cached
+// posts, or the reader's moments, newest first.
+type homeStream struct {
+	posts    []Post
+	next     int
+	complete bool      // posts holds every post of the source
+	pg       *feedPage // nil for moments
+}
+
+// newestMoments returns the newest n moments in the reader's inbox that
+// they may see; complete is false when older ones may have been left out.
+func (s *Service) newestMoments(ctx context.Context, a circle.Actor, hide map[string]bool, n int) (out []Post, complete bool, err error) {
+	ids, err := s.inboxHead(ctx, a.User.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	complete = len(ids) <= n
+	ids = ids[:min(len(ids), n)]
+	if len(ids) == 0 {
+		return nil, true, nil
+	}
+	moments, err := s.byIDs(ctx, s.db, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.pictures(ctx, s.db, moments); err != nil {
+		return nil, false, err
+	}
+	for _, m := range moments {
+		visible := m.Status == Published && !hide[m.authorID]
+		if visible && m.Audience == Friends && m.authorID != a.User.ID {
+			if visible, err = social.AreFriends(ctx, s.db, a.User.ID, m.authorID); err != nil {
+				return nil, false, err
+			}
+		}
+		if visible {
+			out = append(out, m)
+		}
+	}
+	// Moments left out here leave room for older ones, which only a read
+	// of the whole feed finds.
+	return out, complete || len(out) == len(ids), nil
 }
 
 // homeIDs returns the ids of the newest n posts before after (all, when

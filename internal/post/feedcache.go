@@ -66,11 +66,60 @@ func (s *Service) evictFeeds(circleID string) {
 // feedKeyPrefix names a circle's feed pages among the invalidation keys.
 const feedKeyPrefix = "feed:"
 
-// watchFeeds has other nodes' invalidations reach this node's pages.
+// watchFeeds has other nodes' invalidations reach this node's pages and
+// inboxes.
 func (s *Service) watchFeeds() {
 	if s.accounts != nil {
 		s.accounts.OnInvalidation(feedKeyPrefix, func(key string) { s.evictFeeds(strings.TrimPrefix(key, feedKeyPrefix)) })
+		s.accounts.OnInvalidation(inboxKeyPrefix, func(key string) {
+			for id := range strings.SplitSeq(strings.TrimPrefix(key, inboxKeyPrefix), ",") {
+				s.inboxes.Evict(id)
+			}
+		})
 	}
+}
+
+// A home feed's moments come from the reader's moment inbox, which each
+// node keeps the head of (the newest ids, not the moments): most readers'
+// inboxes change far less often than they read. A new moment marks its
+// readers' inboxes stale in its own transaction, on every node (one
+// invalidation row for up to inboxKeyUsers readers).
+const (
+	inboxKeyPrefix = "inbox:"
+	inboxKeyUsers  = 200
+	inboxTTL       = 30 * time.Second
+	inboxMax       = 100_000 // users
+)
+
+func newInboxCache() *store.Cache[string, []string] {
+	return store.NewCache[string, []string](inboxTTL, inboxMax)
+}
+
+// inboxHead returns the ids of the newest feedDepth+1 moments in a user's
+// inbox, newest first.
+func (s *Service) inboxHead(ctx context.Context, userID string) ([]string, error) {
+	return s.inboxes.Load(ctx, userID, func(ctx context.Context) ([]string, error) {
+		return homeIDs(ctx, s.db, userID, nil, "", feedDepth+1)
+	})
+}
+
+// inboxesChanged marks these users' inbox heads stale once tx commits.
+func (s *Service) inboxesChanged(ctx context.Context, tx *store.Tx, userIDs []string) error {
+	if s.accounts == nil {
+		tx.AfterCommit(func() {
+			for _, id := range userIDs {
+				s.inboxes.Evict(id)
+			}
+		})
+		return nil
+	}
+	for lo := 0; lo < len(userIDs); lo += inboxKeyUsers {
+		key := inboxKeyPrefix + strings.Join(userIDs[lo:min(lo+inboxKeyUsers, len(userIDs))], ",")
+		if err := s.accounts.Invalidate(ctx, tx, key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // changed marks a circle's cached pages stale once tx commits: on every

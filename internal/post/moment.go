@@ -64,7 +64,7 @@ func (s *Service) CreateMoment(ctx context.Context, a circle.Actor, d Draft) (Po
 				}
 			}
 		}
-		return store.Chunks(len(readers), func(lo, hi int) error {
+		err = store.Chunks(len(readers), func(lo, hi int) error {
 			args := make([]any, 0, 3*(hi-lo))
 			for _, uid := range readers[lo:hi] {
 				args = append(args, uid, id, a.User.ID)
@@ -72,6 +72,10 @@ func (s *Service) CreateMoment(ctx context.Context, a circle.Actor, d Draft) (Po
 			_, err := tx.Exec(ctx, `INSERT INTO moment_inbox (user_id, post_id, author_id) VALUES `+store.Values(hi-lo, 3, 1), args...)
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		return s.inboxesChanged(ctx, tx, readers)
 	})
 	if err != nil {
 		return Post{}, err

@@ -92,9 +92,10 @@ type Service struct {
 	// is written.
 	Screener Screener
 
-	feeds *store.Cache[feedKey, *feedPage] // circles' first pages (feedcache.go)
-	tips  *store.Batcher[tipCall]          // tipbatch.go
-	keys  *idempotency.Store
+	feeds   *store.Cache[feedKey, *feedPage] // circles' first pages (feedcache.go)
+	inboxes *store.Cache[string, []string]   // users' newest moment ids (feedcache.go)
+	tips    *store.Batcher[tipCall]          // tipbatch.go
+	keys    *idempotency.Store
 }
 
 // Notifier adds notifications in the caller's transaction.
@@ -104,7 +105,7 @@ type Notifier interface {
 
 // New returns the post service.
 func New(db *store.DB, circles *circle.Service, accounts *account.Service, w *wallet.Service) *Service {
-	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache(), keys: idempotency.New(db)}
+	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache(), inboxes: newInboxCache(), keys: idempotency.New(db)}
 	s.tips = store.NewBatcher(db, wallet.Settlers(db.Engine), s.settleTips)
 	s.watchFeeds()
 	return s
