@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 
@@ -27,8 +28,11 @@ const (
 )
 
 // touchEvery is how stale last_seen_at may get before a request refreshes
-// it: refreshing on every request would turn every read into a write.
-const touchEvery = time.Minute
+// it: refreshing on every request would turn every read into a write. It
+// only extends the idle expiry (SessionIdle, two weeks by default), so an
+// hour is precise enough, and spares a busy server a write per session
+// every minute.
+const touchEvery = time.Hour
 
 // Session is a signed-in client.
 type Session struct {
@@ -195,7 +199,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, erro
 		if e, err = s.loadPrincipal(ctx, th); err != nil {
 			return Session{}, err
 		}
-		e.loadedAt = now
+		// Sessions read together (after a restart, say) expire from the
+		// cache spread over a quarter of its lifetime, not in one storm.
+		e.loadedAt = now.Add(-mrand.N(s.cache.ttl / 4))
 		s.cache.put(gen, e)
 	}
 	idleEnd := e.lastSeen.Add(s.cfg.SessionIdle)

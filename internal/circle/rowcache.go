@@ -26,7 +26,7 @@ import (
 //     served older than twice rowTTL (store.Cache).
 //   - Writes read the row in their transaction, never from the cache.
 const (
-	rowTTL     = 15 * time.Second
+	rowTTL     = 30 * time.Second
 	rowMax     = 4096
 	rowKeyName = "circle:" // the invalidation key's prefix
 )
