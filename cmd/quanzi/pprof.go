@@ -7,7 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"time"
+)
+
+const (
+	mutexSampling = 100
+	blockRate     = int(100 * time.Microsecond)
 )
 
 // servePprof serves Go's profiler on addr until ctx ends, on a listener of
@@ -25,6 +31,11 @@ func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--pprof: listening on %s: %w", addr, err)
 	}
+	// Contention is what a profile of a busy server most often needs
+	// besides CPU: sample one in mutexSampling contended locks, and
+	// blocking of blockRate nanoseconds or more.
+	runtime.SetMutexProfileFraction(mutexSampling)
+	runtime.SetBlockProfileRate(blockRate)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

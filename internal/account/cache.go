@@ -27,7 +27,7 @@ import (
 //
 // Expiry is not cached: it is computed from the cached times at each use.
 type principalCache struct {
-	mu        sync.Mutex
+	mu        sync.RWMutex
 	byToken   map[string]*cachedPrincipal
 	byUser    map[string]map[string]bool // user id → token hashes
 	gen       atomic.Uint64              // bumped by every eviction
@@ -57,8 +57,8 @@ func newPrincipalCache() *principalCache {
 }
 
 func (c *principalCache) get(tokenHash string, now time.Time) (cachedPrincipal, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock() // readers never wait for each other
+	defer c.mu.RUnlock()
 	e, ok := c.byToken[tokenHash]
 	if !ok || now.Sub(e.loadedAt) >= c.ttl || now.Before(e.loadedAt) {
 		return cachedPrincipal{}, false

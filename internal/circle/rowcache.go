@@ -41,7 +41,7 @@ type Invalidator interface {
 // last read.
 type rowCache struct {
 	byID  *store.Cache[string, Circle]
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	slugs map[string]string // lower-case slug → id
 }
 
@@ -51,8 +51,8 @@ func newRowCache() *rowCache {
 
 // idOf returns the id slug named when last read, if known.
 func (rc *rowCache) idOf(slug string) (string, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
+	rc.mu.RLock()
+	defer rc.mu.RUnlock()
 	id, ok := rc.slugs[slug]
 	return id, ok
 }

@@ -17,7 +17,7 @@ import (
 // Load reads through it: a key that many want at once is read once, and
 // a key in steady use is read again before its readers would miss it.
 type Cache[K comparable, V any] struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	entries map[K]*cached[V]
 	reads   map[K]*read[V] // reads under way; Evict forgets them
 	// refreshing counts the background reads under way.
@@ -82,6 +82,15 @@ const refreshers = 2
 const refreshTimeout = 30 * time.Second
 
 func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context) (V, error), holding bool) (V, error) {
+	// The common case, a fresh value, only reads: readers never wait for
+	// each other (one descheduled while holding the lock would stall the
+	// rest).
+	c.mu.RLock()
+	if e, ok := c.entries[k]; ok && time.Since(e.loaded) <= c.ttl {
+		c.mu.RUnlock()
+		return e.v, nil
+	}
+	c.mu.RUnlock()
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		age := time.Since(e.loaded)
