@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -44,7 +45,8 @@ func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 }
 
 // Load returns the value for k, kept or read with fetch:
-//   - A value younger than the time to live is returned as it is.
+//   - A value younger than the time to live (less up to half of it, so
+//     that values read together expire apart) is returned as it is.
 //   - A value older than that, but not twice as old, is returned as it is
 //     while the first caller to see it so starts reading it again in the
 //     background (at most refreshers at a time per cache). So a key in
@@ -74,9 +76,9 @@ func (c *Cache[K, V]) LoadIn(ctx context.Context, q Querier, k K, fetch func(con
 }
 
 // refreshers bounds the background reads of one cache: a burst of expired
-// values (all read at start-up, say) is read again a few at a time rather
-// than crowding out the requests.
-const refreshers = 2
+// values is read again one at a time rather than crowding out the
+// requests.
+const refreshers = 1
 
 // refreshTimeout bounds a background read.
 const refreshTimeout = 30 * time.Second
@@ -157,7 +159,9 @@ func (c *Cache[K, V]) finish(ctx context.Context, k K, r *read[V], fetch func(co
 			if len(c.entries) >= c.max {
 				clear(c.entries)
 			}
-			c.entries[k] = &cached[V]{v: r.v, loaded: time.Now()}
+			// Values read together (at start-up, say) expire spread over
+			// half their lifetime, so that they are not read again together.
+			c.entries[k] = &cached[V]{v: r.v, loaded: time.Now().Add(-rand.N(c.ttl / 2))}
 		}
 	}
 	c.mu.Unlock()
