@@ -58,15 +58,22 @@ func blocking(started chan<- struct{}, release <-chan struct{}, v int) func(cont
 	}
 }
 
-func TestCacheDoesNotKeepAValueReadWhileItsKeyWasEvicted(t *testing.T) {
-	c := store.NewCache[string, int](time.Hour, 10)
-	started, release := make(chan struct{}), make(chan struct{})
-	done := make(chan int)
+// reading returns a cache in which a read of "a" is under way: it answers
+// 1 on done once release is closed.
+func reading() (c *store.Cache[string, int], release chan struct{}, done chan int) {
+	c = store.NewCache[string, int](time.Hour, 10)
+	started := make(chan struct{})
+	release, done = make(chan struct{}), make(chan int)
 	go func() {
 		v, _ := c.Load(context.Background(), "a", blocking(started, release, 1))
 		done <- v
 	}()
 	<-started
+	return c, release, done
+}
+
+func TestCacheDoesNotKeepAValueReadWhileItsKeyWasEvicted(t *testing.T) {
+	c, release, done := reading()
 	c.Evict("a") // a change committed while "a" was being read
 	// Callers after the eviction do not share the old read.
 	var calls atomic.Int32
@@ -152,12 +159,20 @@ func TestCacheWaitersReadForThemselvesWhenTheSharedReadFails(t *testing.T) {
 	}
 }
 
+// expired returns a cache whose value of "a", 1, has just expired, and
+// the count of reads to use for later ones.
+func expired(t *testing.T, ttl time.Duration) (*store.Cache[string, int], *atomic.Int32) {
+	c := store.NewCache[string, int](ttl, 10)
+	calls := new(atomic.Int32)
+	load(t, c, "a", value(calls, 1))
+	time.Sleep(ttl + 5*time.Millisecond)
+	calls.Store(0)
+	return c, calls
+}
+
 func TestCacheServesAnExpiredValueWhileItIsReadAgainInTheBackground(t *testing.T) {
 	const ttl = 50 * time.Millisecond
-	c := store.NewCache[string, int](ttl, 10)
-	var calls atomic.Int32
-	load(t, c, "a", value(&calls, 1))
-	time.Sleep(ttl + 10*time.Millisecond)
+	c, calls := expired(t, ttl)
 	started, release := make(chan struct{}), make(chan struct{})
 	// The first caller to see it expired is answered at once, from what
 	// is kept, and starts the read; so is everyone while it is under way.
@@ -165,12 +180,12 @@ func TestCacheServesAnExpiredValueWhileItIsReadAgainInTheBackground(t *testing.T
 		t.Fatalf("Load(a) once expired = %d, want the kept 1", v)
 	}
 	<-started
-	if v := load(t, c, "a", value(&calls, 3)); v != 1 || calls.Load() != 1 {
+	if v := load(t, c, "a", value(calls, 3)); v != 1 || calls.Load() != 0 {
 		t.Fatalf("during the refresh Load(a) = %d after %d reads; want the kept 1 without a read", v, calls.Load())
 	}
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
-	for load(t, c, "a", value(&calls, 4)) != 2 {
+	for load(t, c, "a", value(calls, 4)) != 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("the background read's value was never served")
 		}
@@ -178,7 +193,7 @@ func TestCacheServesAnExpiredValueWhileItIsReadAgainInTheBackground(t *testing.T
 	}
 	// A value twice as old as the time to live is not served.
 	time.Sleep(2*ttl + 10*time.Millisecond)
-	if v := load(t, c, "a", value(&calls, 5)); v != 5 {
+	if v := load(t, c, "a", value(calls, 5)); v != 5 {
 		t.Fatalf("Load(a) = %d; a value twice as old as its time to live was served", v)
 	}
 }
@@ -218,14 +233,7 @@ func TestCacheReadsExpiredValuesAgainOneAtATime(t *testing.T) {
 type inTx struct{ store.Querier }
 
 func TestCacheCallersInATransactionDoNotWaitForAnotherRead(t *testing.T) {
-	c := store.NewCache[string, int](time.Hour, 10)
-	started, release := make(chan struct{}), make(chan struct{})
-	done := make(chan int)
-	go func() {
-		v, _ := c.Load(context.Background(), "a", blocking(started, release, 1))
-		done <- v
-	}()
-	<-started
+	c, release, done := reading()
 	// Waiting here could deadlock a bounded pool: this caller holds a
 	// connection, and the read under way may need one.
 	var calls atomic.Int32
@@ -241,18 +249,14 @@ func TestCacheCallersInATransactionDoNotWaitForAnotherRead(t *testing.T) {
 }
 
 func TestCacheCallersInATransactionReadAnExpiredValueThemselves(t *testing.T) {
-	const ttl = 20 * time.Millisecond
-	c := store.NewCache[string, int](ttl, 10)
-	var calls atomic.Int32
-	load(t, c, "a", value(&calls, 1))
-	time.Sleep(ttl + 5*time.Millisecond)
+	c, calls := expired(t, 20*time.Millisecond)
 	// Its transaction ends with it, so it cannot leave the read to the
 	// background: it reads now, and what it read is kept.
-	v, err := c.LoadIn(context.Background(), inTx{}, "a", value(&calls, 2))
+	v, err := c.LoadIn(context.Background(), inTx{}, "a", value(calls, 2))
 	if err != nil || v != 2 {
 		t.Fatalf("LoadIn of an expired value in a transaction = %d, %v; want its own read's 2", v, err)
 	}
-	if v := load(t, c, "a", value(&calls, 3)); v != 2 {
+	if v := load(t, c, "a", value(calls, 3)); v != 2 {
 		t.Fatalf("Load(a) = %d, want the 2 the transaction read", v)
 	}
 }
