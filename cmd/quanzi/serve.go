@@ -67,7 +67,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.StringVar(&c.classifier, "classifier", "", "an http(s):// URL of an image classifier: each uploaded picture is POSTed to it and must come back as {\"score\": 0..1}; a post with a picture scored at or above --classifier-hold, or not scored, waits for review. Empty: no classifier")
 	fs.Float64Var(&c.classifierHold, "classifier-hold", screen.DefaultHold, "the classifier score (above 0, at most 1) at or above which a post with the picture is held for review")
 	fs.StringVar(&c.media, "media", "", "where pictures are stored: a folder (default: media/ in the data folder) or s3://ACCESS:SECRET@host:port/bucket?secure=false for S3-compatible storage")
-	fs.StringVar(&c.pprof, "pprof", "", "a loopback address (127.0.0.1:6060) to serve Go's profiler on, apart from the app: /debug/pprof/profile?seconds=30 for CPU. Empty: off")
+	fs.StringVar(&c.pprof, "pprof", "", "a loopback address (127.0.0.1:6060) to serve Go's profiler on, apart from the app: /debug/pprof/profile?seconds=30 for CPU, /debug/pprof/mutex and /debug/pprof/block for contention (sampled while it is on). Empty: off")
 	fs.Int64Var(&c.decodePixels, "decode-pixels", 0, "pixels of uploaded pictures decoded at once, bounding the memory uploads take (0: 48 million, four 12-megapixel photos at a time; a larger picture waits for the whole budget)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err

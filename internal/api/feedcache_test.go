@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/quanzi/quanzi/internal/account"
@@ -162,6 +164,42 @@ func (n node) feed(token, c string) []post.Post {
 		n.t.Fatal(err)
 	}
 	return pg.Items
+}
+
+// A circle keeps its newest 50 posts. When the reader's blocks hide most
+// of them, the merged page would run out of that circle's posts while
+// older ones, not kept, belong on it: the page must then be read from the
+// database, and be what the database gives.
+func TestAHomePageWhoseCircleRanOutOfKeptPostsIsReadFromTheDatabase(t *testing.T) {
+	e := newEnv(t)
+	mei, lin, loud := e.user("mei", account.RoleUser), e.user("lin", account.RoleUser), e.user("loud", account.RoleUser)
+	c := e.circle(lin, map[string]any{"name": "Crowded"})
+	e.join(mei, c)
+	e.join(loud, c)
+	for i := range 10 {
+		e.postIn(lin, c, map[string]any{"text": fmt.Sprint("older ", i)})
+	}
+	for i := range 48 { // the newest 50 hold 2 of lin's and 48 of these
+		e.postIn(loud, c, map[string]any{"text": fmt.Sprint("loud ", i)})
+	}
+	e.ok(req{method: "PUT", path: "/api/v1/blocks/loud", token: mei}, 200)
+	feed := func(limit int) []string {
+		t.Helper()
+		var texts []string
+		for _, p := range e.ok(req{method: "GET", path: fmt.Sprint("/api/v1/feed?limit=", limit), token: mei}, 200).json["items"].([]any) {
+			texts = append(texts, p.(map[string]any)["text"].(string))
+		}
+		return texts
+	}
+	read := feed(50) // from the database
+	if len(read) != 10 || strings.Contains(strings.Join(read, ","), "loud") {
+		t.Fatalf("the database gives %v; want lin's 10 posts", read)
+	}
+	for range 2 { // the first time loads the circle's page, the second reads it
+		if got := feed(5); !slices.Equal(got, read[:5]) {
+			t.Fatalf("the first page of 5 is %v; want %v, the database's (blocks left the kept posts short)", got, read[:5])
+		}
+	}
 }
 
 // home reads the first page of token's user's home feed.
