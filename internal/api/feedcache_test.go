@@ -250,13 +250,20 @@ func TestANewMomentReachesItsReadersHomeFeedsOnEveryNode(t *testing.T) {
 	}
 }
 
+// ownerAndMember returns the tokens of a circle's owner and of a member,
+// and the circle.
+func (e *env) ownerAndMember() (owner, member, circle string) {
+	owner, member = e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
+	circle = e.circle(owner, map[string]any{"name": "Busy"})
+	e.join(member, circle)
+	return owner, member, circle
+}
+
 // Another node sharing the database learns of a deletion at its next
 // poll of the invalidations, as it learns of a sign-out.
 func TestCircleFeedOnAnotherNodeDropsADeletedPost(t *testing.T) {
 	e := newEnv(t)
-	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
-	c := e.circle(owner, map[string]any{"name": "Busy"})
-	e.join(mei, c)
+	owner, mei, c := e.ownerAndMember()
 	a := e.postIn(owner, c, map[string]any{"text": "stays"})
 	gone := e.postIn(owner, c, map[string]any{"text": "goes"})
 
@@ -315,9 +322,7 @@ func TestACircleClosedOnOneNodeIsHiddenOnAnotherAfterItsPoll(t *testing.T) {
 // its next poll of the invalidations.
 func TestLikesAndBlocksReachAnotherNodesFeedAfterItsPoll(t *testing.T) {
 	e := newEnv(t)
-	owner, mei := e.user("owner", account.RoleUser), e.user("mei", account.RoleUser)
-	c := e.circle(owner, map[string]any{"name": "Busy"})
-	e.join(mei, c)
+	owner, mei, c := e.ownerAndMember()
 	a := e.postIn(owner, c, map[string]any{"text": "like me"})
 	b := e.postIn(mei, c, map[string]any{"text": "mine"})
 
