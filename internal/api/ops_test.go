@@ -26,7 +26,6 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	} {
 		for k, want := range map[string]string{
 			"X-Content-Type-Options":  "nosniff",
-			"X-Frame-Options":         "DENY",
 			"Referrer-Policy":         "strict-origin-when-cross-origin",
 			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 		} {

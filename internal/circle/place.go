@@ -66,10 +66,9 @@ func (t Tips) Fee(amount int64) int64 { return amount * t.FeeBPS / 10_000 }
 // Place is a circle as one actor stands in it: what posts, comments and
 // tips ask before they read or write.
 type Place struct {
-	Circle
-	s *Service
-	a Actor
-	v *view
+	*view // its Circle, and the actor's standing in it
+	s     *Service
+	a     Actor
 }
 
 // Enter loads the circle ref for the actor, as every circle path does: a
@@ -79,22 +78,22 @@ func (s *Service) Enter(ctx context.Context, q store.Querier, a Actor, ref strin
 	if err != nil {
 		return nil, err
 	}
-	return &Place{Circle: v.Circle, s: s, a: a, v: v}, nil
+	return &Place{view: v, s: s, a: a}, nil
 }
 
 // May returns nil if the actor may take the action here, or the refusal
 // that says why.
-func (p *Place) May(act policy.Action) error { return p.s.may(p.a, p.v, act) }
+func (p *Place) May(act policy.Action) error { return p.s.may(p.a, p.view, act) }
 
 // Member tells whether the actor belongs to the circle.
-func (p *Place) Member() bool { return p.v.member() }
+func (p *Place) Member() bool { return p.view.member() }
 
 // Moderates tells whether the actor moderates the circle (moderators,
 // admins and the owner).
-func (p *Place) Moderates() bool { return rank[p.v.role] >= rank[RoleModerator] }
+func (p *Place) Moderates() bool { return rank[p.view.role] >= rank[RoleModerator] }
 
 // NeedModerator refuses the actor unless they moderate the circle.
-func (p *Place) NeedModerator(what string) error { return needRole(p.v, RoleModerator, what) }
+func (p *Place) NeedModerator(what string) error { return needRole(p.view, RoleModerator, what) }
 
 // Readable returns the circles among ids that the actor may read now:
 // open ones whose view rule lets them in, and closed ones they belong to,

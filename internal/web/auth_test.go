@@ -181,6 +181,9 @@ func TestPageHeadersAndAssets(t *testing.T) {
 	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Fatalf("page CSP %q", csp)
 	}
+	if got := res.header.Get("X-Frame-Options"); got != "DENY" { // for browsers without CSP 2
+		t.Fatalf("page X-Frame-Options %q", got)
+	}
 	if res.header.Get("Content-Encoding") != "gzip" {
 		t.Fatal("the page is not compressed")
 	}
