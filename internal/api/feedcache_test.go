@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
 	"github.com/quanzi/quanzi/internal/circle"
@@ -409,4 +410,47 @@ func TestTheCachedHomePageIsWhatTheDatabaseGives(t *testing.T) {
 			t.Fatalf("the cached page differs from the database's:\n%v\n%v", cached, read)
 		}
 	}
+}
+
+// Another node's expired page is brought up to date from its posts'
+// counts: a comment written on this node (which drops only this node's
+// pages) reaches it, pinned and in place, once the page has expired. The
+// count is all that read brings; an author's new name comes with the
+// page's next whole read, at most feedReread (5 minutes) after its last.
+func TestAnotherNodesExpiredPageTakesNewCountsAndLaterNewNames(t *testing.T) {
+	e := newEnv(t)
+	owner, mei, c := e.ownerAndMember()
+	p := e.postIn(owner, c, map[string]any{"text": "talk about this"})
+	e.postIn(owner, c, map[string]any{"text": "older news"})
+	e.ok(req{method: "PUT", path: "/api/v1/posts/" + p + "/pin", token: owner}, 200)
+
+	b := e.secondNode()
+	b.poll()
+	// check asserts what node B shows of p, at every place it appears.
+	check := func(when string, comments int, author string) {
+		t.Helper()
+		n := 0
+		for _, got := range b.feed(mei, c) {
+			if got.ID != p {
+				continue
+			}
+			n++
+			if got.Comments != comments || got.Author.DisplayName != author {
+				t.Fatalf("node B %s: %d comments by %q; want %d by %q", when, got.Comments, got.Author.DisplayName, comments, author)
+			}
+		}
+		if n == 0 {
+			t.Fatalf("node B %s: the post is not on the page", when)
+		}
+	}
+	check("before", 0, "owner")
+
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + p + "/comments", token: mei, body: map[string]any{"text": "agreed"}}, 201)
+	e.ok(req{method: "PATCH", path: "/api/v1/me", token: owner, body: map[string]any{"display_name": "The Owner"}}, 200)
+	b.poll()
+	start := time.Now()
+	e.db.Clock = func() time.Time { return start.Add(61 * time.Second) } // past twice the pages' time to live: read at once
+	check("once its page expired", 1, "owner")
+	e.db.Clock = func() time.Time { return start.Add(6 * time.Minute) }
+	check("five minutes on", 1, "The Owner")
 }

@@ -31,12 +31,20 @@ import (
 //     reader's liked mark comes from them).
 //   - A comment or tip drops this node's pages only; other nodes' counts
 //     catch up within twice feedTTL (store.Cache serves a page in steady
-//     use while one reader reads it again). So do authors' and circles'
-//     new names.
+//     use while one reader reads it again).
+//   - An expired page is brought up to date by reading only which posts
+//     head its circle and their counts (recountPage): not their authors,
+//     circles, pictures or likers, and only the posts whose counts moved
+//     are encoded again. Most pages in steady use have not changed, and a
+//     busy node reads a page or more again every few milliseconds. A page
+//     is read whole when its posts, their order or their likes differ,
+//     and at least every feedReread, so that authors' and circles' new
+//     names reach it.
 //   - A page read while its circle's pages were dropped is not kept.
 const (
 	feedDepth    = 50
 	feedTTL      = 30 * time.Second
+	feedReread   = 5 * time.Minute
 	feedMaxPages = 4096
 )
 
@@ -51,10 +59,13 @@ type feedPage struct {
 	// likers maps each user who liked some of the posts to the ids of
 	// those posts; nil when there were more than pageLikers likes.
 	likers map[string][]string
+	read   time.Time // when the page was last read whole
 }
 
-func newFeedCache() *store.Cache[feedKey, *feedPage] {
-	return store.NewCache[feedKey, *feedPage](feedTTL, feedMaxPages)
+func newFeedCache(db *store.DB) *store.Cache[feedKey, *feedPage] {
+	c := store.NewCache[feedKey, *feedPage](feedTTL, feedMaxPages)
+	c.SetClock(func() time.Time { return db.Clock() })
+	return c
 }
 
 // evictFeeds drops a circle's pages.
@@ -152,18 +163,33 @@ func (s *Service) changedPost(ctx context.Context, tx *store.Tx, postID string) 
 // firstPage returns a circle's first page in a sort, from the cache or
 // read in a transaction of its own.
 func (s *Service) firstPage(ctx context.Context, circleID, sortBy string) (*feedPage, error) {
-	return s.feeds.Load(ctx, feedKey{circleID, sortBy}, func(ctx context.Context) (*feedPage, error) { return s.readFirstPage(ctx, circleID, sortBy) })
+	return s.feeds.LoadFrom(ctx, feedKey{circleID, sortBy}, func(ctx context.Context, old *feedPage, ok bool) (*feedPage, error) {
+		if ok && s.db.Clock().Sub(old.read) < feedReread {
+			return s.recountPage(ctx, old, circleID, sortBy)
+		}
+		return s.readFirstPage(ctx, circleID, sortBy)
+	})
 }
 
-func (s *Service) readFirstPage(ctx context.Context, circleID, sortBy string) (*feedPage, error) {
-	order := `p.id DESC`
+// pageOrder is the order of a sort's posts, for a statement whose posts
+// table is p.
+func pageOrder(sortBy string) string {
 	if sortBy == SortHot {
-		order = `p.hot DESC, p.id DESC`
+		return `p.hot DESC, p.id DESC`
 	}
-	pg := &feedPage{}
+	return `p.id DESC`
+}
+
+// pageHead continues a statement that reads a circle's published posts
+// as p: the first page's, and one more (that tells whether there are
+// more).
+const pageHead = `p.circle_id = $1 AND p.status = 'published' ORDER BY `
+
+func (s *Service) readFirstPage(ctx context.Context, circleID, sortBy string) (*feedPage, error) {
+	pg := &feedPage{read: s.db.Clock()}
 	err := s.db.ReadTx(ctx, func(q store.Querier) error {
 		var err error
-		pg.posts, err = s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.status = 'published' ORDER BY `+order+` LIMIT `+itoa(feedDepth+1), circleID)
+		pg.posts, err = s.posts(ctx, q, `WHERE `+pageHead+pageOrder(sortBy)+` LIMIT `+itoa(feedDepth+1), circleID)
 		if err != nil {
 			return err
 		}
@@ -194,6 +220,96 @@ func (s *Service) readFirstPage(ctx context.Context, circleID, sortBy string) (*
 		}
 	}
 	return pg, nil
+}
+
+// counts are a post's figures that move without its page being dropped
+// everywhere (a comment or tip on another node), and its place in the
+// page.
+type counts struct {
+	id                        string
+	likes, comments, tipCount int
+	tipTotal                  int64
+	hot                       float64
+}
+
+// recountPage returns old brought up to date from its posts' counts: old
+// itself when nothing moved, a page with the counts that moved (those
+// posts encoded again) when only counts did, and the page read whole when
+// its posts, their order or their likes differ.
+func (s *Service) recountPage(ctx context.Context, old *feedPage, circleID, sortBy string) (*feedPage, error) {
+	var head, pins []counts
+	err := s.db.ReadTx(ctx, func(q store.Querier) error {
+		var err error
+		head, err = readCounts(ctx, q, pageHead+pageOrder(sortBy)+` LIMIT `+itoa(feedDepth+1), circleID)
+		if err == nil && sortBy == SortNew {
+			pins, err = readCounts(ctx, q, `p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`, circleID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if complete := len(head) <= feedDepth; complete != old.complete {
+		return s.readFirstPage(ctx, circleID, sortBy)
+	}
+	posts, ok, err := recounted(old.posts, head[:min(len(head), feedDepth)])
+	if err != nil {
+		return nil, err
+	}
+	pinned, pinsOK, err := recounted(old.pinned, pins)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok || !pinsOK:
+		return s.readFirstPage(ctx, circleID, sortBy)
+	case posts == nil && pinned == nil:
+		return old, nil
+	}
+	pg := *old
+	if posts != nil {
+		pg.posts = posts
+	}
+	if pinned != nil {
+		pg.pinned = pinned
+	}
+	return &pg, nil
+}
+
+// readCounts reads the counts of posts p where where says, in its order.
+func readCounts(ctx context.Context, q store.Querier, where string, args ...any) ([]counts, error) {
+	return store.Collect(ctx, q, func(row store.Scanner) (counts, error) {
+		var c counts
+		err := row.Scan(&c.id, &c.likes, &c.comments, &c.tipCount, &c.tipTotal, &c.hot)
+		return c, err
+	}, `SELECT p.id, p.like_count, p.comment_count, p.tip_count, p.tip_total, p.hot FROM posts p WHERE `+where, args...)
+}
+
+// recounted returns a copy of ps with counts cs, or nil when none moved.
+// It is not ok when cs are not of the same posts in the same order, or
+// when a like count moved: the page's likers would be stale.
+func recounted(ps []Post, cs []counts) (out []Post, ok bool, err error) {
+	if len(ps) != len(cs) {
+		return nil, false, nil
+	}
+	for i, c := range cs {
+		p := &ps[i]
+		if p.ID != c.id || p.Likes != c.likes {
+			return nil, false, nil
+		}
+		tips := TipTotals{c.tipCount, c.tipTotal}
+		if p.Comments == c.comments && p.Tips == tips && p.hot == c.hot {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(ps) // readers may be copying ps
+		}
+		q := &out[i]
+		q.Comments, q.Tips, q.hot = c.comments, tips, c.hot
+		if q.shared, err = encodeShared(*q); err != nil {
+			return nil, false, err
+		}
+	}
+	return out, true, nil
 }
 
 // pageLikers bounds the likes a cached page keeps (as user id → post ids,

@@ -25,6 +25,7 @@ type Cache[K comparable, V any] struct {
 	refreshing int
 	ttl        time.Duration
 	max        int
+	now        func() time.Time
 }
 
 type cached[V any] struct {
@@ -41,8 +42,13 @@ type read[V any] struct {
 // NewCache returns a cache that keeps each value for ttl and at most max
 // values (a full cache starts over).
 func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
-	return &Cache[K, V]{entries: map[K]*cached[V]{}, reads: map[K]*read[V]{}, ttl: ttl, max: max}
+	return &Cache[K, V]{entries: map[K]*cached[V]{}, reads: map[K]*read[V]{}, ttl: ttl, max: max, now: time.Now}
 }
+
+// SetClock has the cache tell its values' ages by now (a database's
+// clock, which tests move), instead of the time of day. Call it before
+// the cache is used.
+func (c *Cache[K, V]) SetClock(now func() time.Time) { c.now = now }
 
 // Load returns the value for k, kept or read with fetch:
 //   - A value younger than the time to live (less up to half of it, so
@@ -62,7 +68,18 @@ func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 // read transaction) must not wait for a read that may need one: it calls
 // LoadIn.
 func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func(context.Context) (V, error)) (V, error) {
+	return c.load(ctx, k, ignoreOld(fetch), false)
+}
+
+// LoadFrom is Load for a fetch that can bring the value kept for k up to
+// date for less than reading it anew: fetch is given that value, however
+// old, when k has one (ok), and not when it was evicted.
+func (c *Cache[K, V]) LoadFrom(ctx context.Context, k K, fetch func(ctx context.Context, old V, ok bool) (V, error)) (V, error) {
 	return c.load(ctx, k, fetch, false)
+}
+
+func ignoreOld[V any](fetch func(context.Context) (V, error)) func(context.Context, V, bool) (V, error) {
+	return func(ctx context.Context, _ V, _ bool) (V, error) { return fetch(ctx) }
 }
 
 // LoadIn is Load for a fetch that reads in q. When q holds a connection
@@ -72,30 +89,36 @@ func (c *Cache[K, V]) Load(ctx context.Context, k K, fetch func(context.Context)
 // the background (q ends with the caller), so it refreshes an expired
 // value itself.
 func (c *Cache[K, V]) LoadIn(ctx context.Context, q Querier, k K, fetch func(context.Context) (V, error)) (V, error) {
-	return c.load(ctx, k, fetch, Holds(q))
+	return c.load(ctx, k, ignoreOld(fetch), Holds(q))
 }
 
 // refreshers bounds the background reads of one cache: a burst of expired
-// values is read again one at a time rather than crowding out the
-// requests.
-const refreshers = 1
+// values is read again a few at a time rather than crowding out the
+// requests. One at a time was too few: on a busy node each background
+// read waits its turn behind the requests at every statement, values
+// expired faster than one reader could read them, and once twice their
+// time to live old they were read by the requests that wanted them.
+const refreshers = 4
 
 // refreshTimeout bounds a background read.
 const refreshTimeout = 30 * time.Second
 
-func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context) (V, error), holding bool) (V, error) {
+func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context, V, bool) (V, error), holding bool) (V, error) {
 	// The common case, a fresh value, only reads: readers never wait for
 	// each other (one descheduled while holding the lock would stall the
 	// rest).
 	c.mu.RLock()
-	if e, ok := c.entries[k]; ok && time.Since(e.loaded) <= c.ttl {
+	if e, ok := c.entries[k]; ok && c.now().Sub(e.loaded) <= c.ttl {
 		c.mu.RUnlock()
 		return e.v, nil
 	}
 	c.mu.RUnlock()
 	c.mu.Lock()
-	if e, ok := c.entries[k]; ok {
-		age := time.Since(e.loaded)
+	var old V
+	e, kept := c.entries[k]
+	if kept {
+		old = e.v
+		age := c.now().Sub(e.loaded)
 		_, reading := c.reads[k]
 		switch {
 		case age <= c.ttl || (age <= 2*c.ttl && reading):
@@ -108,7 +131,7 @@ func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context)
 				go func() {
 					ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 					defer cancel()
-					c.finish(ctx, k, r, fetch)
+					c.finish(ctx, k, r, old, true, fetch)
 					c.mu.Lock()
 					c.refreshing--
 					c.mu.Unlock()
@@ -123,7 +146,7 @@ func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context)
 	if r, ok := c.reads[k]; ok {
 		c.mu.Unlock()
 		if holding {
-			return fetch(ctx)
+			return fetch(ctx, old, kept)
 		}
 		select {
 		case <-r.done:
@@ -132,13 +155,13 @@ func (c *Cache[K, V]) load(ctx context.Context, k K, fetch func(context.Context)
 			return zero, ctx.Err()
 		}
 		if r.err != nil {
-			return fetch(ctx)
+			return fetch(ctx, old, kept)
 		}
 		return r.v, nil
 	}
 	r := c.start(k)
 	c.mu.Unlock()
-	c.finish(ctx, k, r, fetch)
+	c.finish(ctx, k, r, old, kept, fetch)
 	return r.v, r.err
 }
 
@@ -149,9 +172,10 @@ func (c *Cache[K, V]) start(k K) *read[V] {
 	return r
 }
 
-// finish reads k and keeps its value unless k was evicted meanwhile.
-func (c *Cache[K, V]) finish(ctx context.Context, k K, r *read[V], fetch func(context.Context) (V, error)) {
-	r.v, r.err = fetch(ctx)
+// finish reads k (from old, when kept) and keeps its value unless k was
+// evicted meanwhile.
+func (c *Cache[K, V]) finish(ctx context.Context, k K, r *read[V], old V, kept bool, fetch func(context.Context, V, bool) (V, error)) {
+	r.v, r.err = fetch(ctx, old, kept)
 	c.mu.Lock()
 	if c.reads[k] == r {
 		delete(c.reads, k)
@@ -161,7 +185,7 @@ func (c *Cache[K, V]) finish(ctx context.Context, k K, r *read[V], fetch func(co
 			}
 			// Values read together (at start-up, say) expire spread over
 			// half their lifetime, so that they are not read again together.
-			c.entries[k] = &cached[V]{v: r.v, loaded: time.Now().Add(-rand.N(c.ttl / 2))}
+			c.entries[k] = &cached[V]{v: r.v, loaded: c.now().Add(-rand.N(c.ttl / 2))}
 		}
 	}
 	c.mu.Unlock()

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -198,10 +199,10 @@ func TestCacheServesAnExpiredValueWhileItIsReadAgainInTheBackground(t *testing.T
 	}
 }
 
-func TestCacheReadsExpiredValuesAgainOneAtATime(t *testing.T) {
+func TestCacheReadsOnlyAFewExpiredValuesAgainAtATime(t *testing.T) {
 	const ttl = 20 * time.Millisecond
 	c := store.NewCache[string, int](ttl, 100)
-	keys := []string{"a", "b", "c", "d", "e"}
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
 	var calls atomic.Int32
 	for _, k := range keys {
 		load(t, c, k, value(&calls, 1))
@@ -221,11 +222,49 @@ func TestCacheReadsExpiredValuesAgainOneAtATime(t *testing.T) {
 	}
 	time.Sleep(10 * time.Millisecond)
 	close(release)
-	if most.Load() > 1 {
-		t.Fatalf("%d expired values were read at once; want one at a time", most.Load())
+	if most.Load() > store.Refreshers {
+		t.Fatalf("%d of %d expired values were read at once; want at most %d", most.Load(), len(keys), store.Refreshers)
 	}
 	if most.Load() == 0 {
 		t.Fatal("no expired value was read again")
+	}
+}
+
+// A fetch given to LoadFrom sees the value kept for its key, however
+// old, to bring it up to date; not one that was evicted.
+func TestCacheLoadFromHandsTheKeptValueToTheRead(t *testing.T) {
+	const ttl = time.Minute
+	now := time.Now()
+	c := store.NewCache[string, int](ttl, 10)
+	c.SetClock(func() time.Time { return now })
+	// from answers one more than the kept value, or 100 without one.
+	var saw []string
+	from := func(_ context.Context, old int, ok bool) (int, error) {
+		saw = append(saw, fmt.Sprint(old, ok))
+		if !ok {
+			return 100, nil
+		}
+		return old + 1, nil
+	}
+	loadFrom := func() int {
+		t.Helper()
+		v, err := c.LoadFrom(context.Background(), "a", from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	loadFrom()
+	now = now.Add(3 * ttl) // too old to serve: read before answering
+	if v := loadFrom(); v != 101 {
+		t.Fatalf("LoadFrom of a value three lifetimes old = %d, want 101 (the kept 100, brought up to date)", v)
+	}
+	c.Evict("a")
+	if v := loadFrom(); v != 100 {
+		t.Fatalf("LoadFrom after Evict = %d, want 100 (read without the evicted value)", v)
+	}
+	if got := fmt.Sprint(saw); got != "[0 false 100 true 0 false]" {
+		t.Fatalf("the reads saw %s", got)
 	}
 }
 
