@@ -15,7 +15,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/quanzi/quanzi/internal/account"
@@ -97,9 +96,10 @@ const (
 	reload    = 2 * time.Second
 )
 
-// Service answers and changes flags. Answers come from memory, reloaded
-// from the database at most every two seconds (and at once after a change
-// made here), so a change reaches every node within that.
+// Service answers and changes flags. Answers come from memory, read
+// again from the database when a second or so old and never served more
+// than two seconds old (at once after a change made here), so a change
+// reaches every node within two seconds.
 type Service struct {
 	db *store.DB
 	// Gauge measures guards (nil: guards are never read); Notifier tells
@@ -107,13 +107,15 @@ type Service struct {
 	Gauge    Gauge
 	Notifier Notifier
 
-	mu     sync.Mutex
-	flags  map[string]*Flag
-	loaded time.Time
+	flags *store.Cache[struct{}, map[string]*Flag]
 }
 
 // New returns the flag service.
-func New(db *store.DB) *Service { return &Service{db: db} }
+func New(db *store.DB) *Service {
+	s := &Service{db: db, flags: store.NewCache[struct{}, map[string]*Flag](reload/2, 1)}
+	s.flags.SetClock(func() time.Time { return db.Clock() })
+	return s
+}
 
 // CheckKey says whether key can name a flag: 2 to 64 characters, lower
 // case letters, digits, "_", "-" and ".", starting with a letter.
@@ -282,26 +284,26 @@ func (s *Service) Enabled(ctx context.Context, key string, user policy.User) (bo
 	return f != nil && f.On(user), nil
 }
 
-// current returns the flags, reloading them if they are older than reload.
+// current returns the flags, from memory or read again. Requests never
+// wait for each other here: a read under way is shared, and while flags
+// older than reload/2 are read again in the background the old ones are
+// answered (never older than reload). When the read fails, the last good
+// flags are kept.
 func (s *Service) current(ctx context.Context) (map[string]*Flag, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.flags != nil && time.Since(s.loaded) < reload {
-		return s.flags, nil
-	}
-	list, err := s.read(ctx, s.db)
-	if err != nil {
-		if s.flags != nil {
-			return s.flags, nil // keep answering from the last good load
+	return s.flags.LoadFrom(ctx, struct{}{}, func(ctx context.Context, old map[string]*Flag, ok bool) (map[string]*Flag, error) {
+		list, err := s.read(ctx, s.db)
+		if err != nil {
+			if ok {
+				return old, nil
+			}
+			return nil, err
 		}
-		return nil, err
-	}
-	s.flags = make(map[string]*Flag, len(list))
-	for _, f := range list {
-		s.flags[f.Key] = f
-	}
-	s.loaded = time.Now()
-	return s.flags, nil
+		flags := make(map[string]*Flag, len(list))
+		for _, f := range list {
+			flags[f.Key] = f
+		}
+		return flags, nil
+	})
 }
 
 func (s *Service) read(ctx context.Context, q store.Querier) ([]*Flag, error) {
@@ -461,8 +463,4 @@ func (s *Service) Put(ctx context.Context, actorID, key string, set Settings) (F
 }
 
 // forget drops the flags held in memory, so the next answer reloads them.
-func (s *Service) forget() {
-	s.mu.Lock()
-	s.flags = nil
-	s.mu.Unlock()
-}
+func (s *Service) forget() { s.flags.Evict(struct{}{}) }

@@ -166,3 +166,35 @@ func TestStagesAdvanceUntilPaused(t *testing.T) {
 		t.Fatalf("stages out of order: %v", err)
 	}
 }
+
+// Another node (another Service on the same database) answers a change
+// within two seconds; when it cannot read the flags, it keeps answering
+// from the last ones it read.
+func TestAChangeReachesAnotherNodeWithinTwoSecondsAndAFailedReadKeepsTheLast(t *testing.T) {
+	db := storetest.Open(t)
+	ctx := context.Background()
+	a, b := rollout.New(db), rollout.New(db)
+	on := func(when string, want bool) {
+		t.Helper()
+		got, err := b.Enabled(ctx, "tips", user(1))
+		if err != nil || got != want {
+			t.Fatalf("node B %s: on %v (%v), want %v", when, got, err, want)
+		}
+	}
+	on("before the flag exists", false)
+	if _, err := a.Put(ctx, "", "tips", rollout.Settings{Enabled: true, Percentage: 100}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	db.Clock = func() time.Time { return start.Add(2100 * time.Millisecond) }
+	on("two seconds after the change", true)
+
+	if _, err := db.Exec(ctx, `ALTER TABLE feature_flags RENAME TO feature_flags_gone`); err != nil {
+		t.Fatal(err)
+	}
+	db.Clock = func() time.Time { return start.Add(5 * time.Second) }
+	on("when the flags cannot be read", true)
+	if _, err := db.Exec(ctx, `ALTER TABLE feature_flags_gone RENAME TO feature_flags`); err != nil {
+		t.Fatal(err)
+	}
+}
