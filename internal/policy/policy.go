@@ -234,10 +234,14 @@ func (r *Rule) Eval(in Input) (d Decision) {
 
 // Allows reports whether the rule allows in, like Eval but without working
 // out a reason for a denial, for callers that check many inputs.
-func (r *Rule) Allows(in Input) (ok bool) {
+func (r *Rule) Allows(in Input) bool {
 	if r.Empty() {
-		return true
+		return true // before in is copied to the heap for the program
 	}
+	return r.allows(in)
+}
+
+func (r *Rule) allows(in Input) (ok bool) {
 	defer func() {
 		if recover() != nil {
 			ok = false

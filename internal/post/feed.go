@@ -376,8 +376,8 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 	var rest []Post
 	var restAt []int
 	for i := range out {
-		if liked, known := from[i].liked(a.User.ID, out[i].ID); known {
-			out[i].Me = &Standing{Liked: liked}
+		if l, known := from[i].liked(a.User.ID, out[i].ID); known {
+			out[i].Me = likedOrNot(l)
 		} else {
 			rest, restAt = append(rest, out[i]), append(restAt, i)
 		}

@@ -360,12 +360,22 @@ func (s *Service) likedOnPage(ctx context.Context, a circle.Actor, pg *feedPage,
 	if pg.likers == nil {
 		return s.likedBy(ctx, s.db, a, ps)
 	}
-	mine := make([]Standing, len(ps)) // one allocation for the page
 	for i := range ps {
-		mine[i].Liked, _ = pg.liked(a.User.ID, ps[i].ID)
-		ps[i].Me = &mine[i]
+		liked, _ := pg.liked(a.User.ID, ps[i].ID)
+		ps[i].Me = likedOrNot(liked)
 	}
 	return nil
+}
+
+// A feed post's standing is only whether the reader liked it, and nothing
+// changes it once set: the posts of a page share these two.
+var liked, notLiked = &Standing{Liked: true}, &Standing{}
+
+func likedOrNot(l bool) *Standing {
+	if l {
+		return liked
+	}
+	return notLiked
 }
 
 // liked reports whether userID liked the page's post postID; known is
