@@ -192,8 +192,12 @@ func (s *Service) cachedFirstPage(ctx context.Context, a circle.Actor, ref, sort
 
 // pinned reads a circle's pinned posts, the latest pinned first.
 func (s *Service) pinned(ctx context.Context, q store.Querier, circleID string) ([]Post, error) {
-	return s.posts(ctx, q, `WHERE p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`, circleID)
+	return s.posts(ctx, q, `WHERE `+pinnedWhere, circleID)
 }
+
+// pinnedWhere selects circle $1's pinned posts as p, the latest pinned
+// first.
+const pinnedWhere = `p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`
 
 func first(ss []string) string {
 	if len(ss) == 0 {

@@ -242,7 +242,7 @@ func (s *Service) recountPage(ctx context.Context, old *feedPage, circleID, sort
 		var err error
 		head, err = readCounts(ctx, q, pageHead+pageOrder(sortBy)+` LIMIT `+itoa(feedDepth+1), circleID)
 		if err == nil && sortBy == SortNew {
-			pins, err = readCounts(ctx, q, `p.circle_id = $1 AND p.pinned_at IS NOT NULL AND p.status = 'published' ORDER BY p.pinned_at DESC`, circleID)
+			pins, err = readCounts(ctx, q, pinnedWhere, circleID)
 		}
 		return err
 	})
