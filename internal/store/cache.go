@@ -94,10 +94,10 @@ func (c *Cache[K, V]) LoadIn(ctx context.Context, q Querier, k K, fetch func(con
 
 // refreshers bounds the background reads of one cache: a burst of expired
 // values is read again a few at a time rather than crowding out the
-// requests. One at a time was too few: on a busy node each background
-// read waits its turn behind the requests at every statement, values
-// expired faster than one reader could read them, and once twice their
-// time to live old they were read by the requests that wanted them.
+// requests. One at a time is too few: on a busy node each background
+// read waits its turn behind the requests at every statement, so values
+// can expire faster than one reader reads them, and those twice their
+// time to live old are then read by the requests that want them.
 const refreshers = 4
 
 // refreshTimeout bounds a background read.
