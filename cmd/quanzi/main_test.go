@@ -59,7 +59,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 }
 
 func TestUnknownCommandsAndFlagsAreUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{}, {"fly"}, {"serve", "--colour", "blue"}, {"admin", "launch"}, {"migrate", "extra"}} {
+	for _, args := range [][]string{{}, {"fly"}, {"serve", "--colour", "blue"}, {"serve", "--procs", "-1"}, {"admin", "launch"}, {"migrate", "extra"}} {
 		_, _, err := runCLI(t, args...)
 		if !errors.Is(err, errUsage) || exitCode(err) != 2 {
 			t.Errorf("quanzi %v: got %v, want a usage error (exit 2)", args, err)
@@ -346,6 +346,23 @@ func TestServeDemoAndGracefulShutdown(t *testing.T) {
 	<-done2
 	if !strings.Contains(logs2.String(), "demo data skipped") {
 		t.Fatalf("a restart seeded again:\n%s", logs2.String())
+	}
+}
+
+func TestServeRunsTwiceTheCPUsUnlessToldOtherwise(t *testing.T) {
+	for _, c := range []struct {
+		procs int
+		env   string
+		want  int
+	}{
+		{0, "", 8},  // twice Go's 4
+		{3, "", 3},  // --procs
+		{0, "5", 0}, // GOMAXPROCS, which Go has applied already
+		{6, "5", 6}, // the flag wins
+	} {
+		if got := schedulers(c.procs, c.env, 4); got != c.want {
+			t.Errorf("schedulers(%d, %q, 4) = %d, want %d", c.procs, c.env, got, c.want)
+		}
 	}
 }
 

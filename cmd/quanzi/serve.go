@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -47,6 +49,7 @@ type serveConfig struct {
 	media           string
 	decodePixels    int64
 	pprof           string
+	procs           int
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -69,8 +72,12 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	fs.StringVar(&c.media, "media", "", "where pictures are stored: a folder (default: media/ in the data folder) or s3://ACCESS:SECRET@host:port/bucket?secure=false for S3-compatible storage")
 	fs.StringVar(&c.pprof, "pprof", "", "a loopback address (127.0.0.1:6060) to serve Go's profiler on, apart from the app: /debug/pprof/profile?seconds=30 for CPU, /debug/pprof/mutex and /debug/pprof/block for contention (sampled while it is on). Empty: off")
 	fs.Int64Var(&c.decodePixels, "decode-pixels", 0, "pixels of uploaded pictures decoded at once, bounding the memory uploads take (0: 48 million, four 12-megapixel photos at a time; a larger picture waits for the whole budget)")
+	fs.IntVar(&c.procs, "procs", 0, "Go schedulers running goroutines at once, GOMAXPROCS (0: the GOMAXPROCS variable if set, else twice the CPUs this process may use). More than the CPUs keeps requests from waiting behind a thread the kernel has paused for another process, such as PostgreSQL on the same machine")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
+	}
+	if c.procs < 0 {
+		return fmt.Errorf("%w: --procs must be 0 or more", errUsage)
 	}
 	classifier, err := c.classifierConfig()
 	if err != nil {
@@ -93,6 +100,9 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 		return err
 	}
 	slog.SetDefault(log)
+	if n := schedulers(c.procs, os.Getenv("GOMAXPROCS"), goProcs); n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
 
 	var bus event.Bus // nil: in-process
 	if c.nats != "" {
@@ -215,7 +225,7 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	log.Info("quanzi is listening", "url", "http://"+ln.Addr().String()+"/", "api", "http://"+ln.Addr().String()+"/api/openapi.json", "version", version)
+	log.Info("quanzi is listening", "url", "http://"+ln.Addr().String()+"/", "api", "http://"+ln.Addr().String()+"/api/openapi.json", "version", version, "procs", runtime.GOMAXPROCS(0))
 
 	select {
 	case err := <-errc:
@@ -233,6 +243,28 @@ SIGTERM drains requests in flight and closes the database cleanly.`, stderr)
 	}
 	return nil
 }
+
+// schedulers is the GOMAXPROCS serve sets, 0 to keep Go's: procs when
+// given, else none when the GOMAXPROCS variable is set, else twice Go's
+// default (the CPUs the process may use). On a machine where other
+// processes also run (PostgreSQL, a load generator, other tenants of a
+// shared host), the kernel pauses Go's threads now and then, and the
+// goroutines queued on a paused thread's scheduler wait for it. With twice
+// the CPUs, the feeds' p99 fell by about a third at the same throughput
+// (docs/BENCHMARKS.md, "Twice the schedulers").
+func schedulers(procs int, env string, goDefault int) int {
+	switch {
+	case procs > 0:
+		return procs
+	case env != "":
+		return 0
+	}
+	return 2 * goDefault
+}
+
+// goProcs is Go's own GOMAXPROCS, taken before serve changes it (a test
+// may run serve more than once in one process).
+var goProcs = runtime.GOMAXPROCS(0)
 
 // janitor deletes expired sessions, throttle counters and idempotency keys,
 // settles top-ups the gateway left unconfirmed, and tidies the circle
