@@ -59,3 +59,41 @@ func BenchmarkCircleFeed(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkHomeFeed measures the first page of the home feed (20 posts)
+// for a reader in six circles with two friends posting moments, through
+// the whole handler chain.
+func BenchmarkHomeFeed(b *testing.B) {
+	e := newEnvB(b)
+	e.api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	owner := e.user("owner", account.RoleUser)
+	mei := e.user("mei", account.RoleUser)
+	for i := range 6 {
+		c := e.circle(owner, map[string]any{"name": fmt.Sprint("Busy ", i)})
+		e.join(mei, c)
+		for j := range 30 {
+			e.postIn(owner, c, map[string]any{"text": fmt.Sprintf("post %d in circle %d", j, i)})
+		}
+	}
+	for _, h := range []string{"lin", "bob"} {
+		friend := e.user(h, account.RoleUser)
+		e.befriend(mei, friend, h)
+		for j := range 10 {
+			e.ok(req{method: "POST", path: "/api/v1/moments", token: friend, body: map[string]any{"text": fmt.Sprint(h, "'s moment ", j)}}, 201)
+		}
+	}
+	h := e.api.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("GET", "/api/v1/feed", nil)
+			r.Header.Set("Authorization", "Bearer "+mei)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
+			}
+		}
+	})
+}

@@ -463,7 +463,7 @@ func (s *Service) may(a Actor, v *view, act policy.Action) error {
 				Say("zh", "版主在 %s 将你禁言至 %s（%s）：在此之前你不能在那里发帖或评论。", v.Name, until, reasonZH(v.muteReason))
 		}
 	}
-	return check(*v.Policies.of(act), act, input(a, v))
+	return check(*v.Policies.of(act), act, a, v)
 }
 
 // shutRefusal is what the platform's staff, the only ones who still see a
@@ -498,13 +498,15 @@ func (s *Service) mayJoin(a Actor, v *view, invited bool) error {
 		return errs.E(CodeInviteRequired, "%s is invitation-only: join with an invite code from a member.", v.Name).
 			Say("zh", "%s 仅限邀请加入：请使用成员给你的邀请码。", v.Name)
 	}
-	return check(v.Policies.Join, policy.Join, input(a, v))
+	return check(v.Policies.Join, policy.Join, a, v)
 }
 
-// check evaluates a stored rule. Rules are compiled when saved, so a rule
-// that no longer compiles (the language changed) refuses rather than
-// allows.
-func check(expr string, act policy.Action, in policy.Input) error {
+// check evaluates a stored rule for the actor in the circle. Rules are
+// compiled when saved, so a rule that no longer compiles (the language
+// changed) refuses rather than allows. Without a rule it builds no input:
+// most circles leave most actions open, and the home feed asks about every
+// circle the reader joined.
+func check(expr string, act policy.Action, a Actor, v *view) error {
 	if strings.TrimSpace(expr) == "" {
 		return nil
 	}
@@ -513,7 +515,7 @@ func check(expr string, act policy.Action, in policy.Input) error {
 		return errs.E(errs.Forbidden, "This circle's rule for %s cannot be checked right now; ask its owner to save it again.", act.Verb()).
 			Say("zh", "这个圈子关于%s的规则现在无法检查；请圈主重新保存它。", verbZH(act))
 	}
-	return rule.Check(act, in)
+	return rule.Check(act, input(a, v))
 }
 
 // Require returns nil if the actor may take action in the circle ref, and

@@ -90,6 +90,15 @@ func (s *Service) rowChanged(ctx context.Context, tx *store.Tx, id string) error
 	return nil
 }
 
+// rowByID reads circle id from the cache, outside a write transaction:
+// row for an id the caller took from a membership, without asking whether
+// it is a slug.
+func (s *Service) rowByID(ctx context.Context, q store.Querier, id string) (Circle, error) {
+	return s.rows.byID.LoadIn(ctx, q, id, func(ctx context.Context) (Circle, error) {
+		return scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1`, id))
+	})
+}
+
 // row reads the circle ref names (id or slug), from the cache outside a
 // write transaction.
 func (s *Service) row(ctx context.Context, q store.Querier, ref string) (Circle, error) {
@@ -101,9 +110,7 @@ func (s *Service) row(ctx context.Context, q store.Querier, ref string) (Circle,
 	if !bySlug {
 		id = ref
 	}
-	c, err := s.rows.byID.LoadIn(ctx, q, id, func(ctx context.Context) (Circle, error) {
-		return scanCircle(q.QueryRow(ctx, `SELECT `+circleColumns+circleFrom+`WHERE c.id = $1`, id))
-	})
+	c, err := s.rowByID(ctx, q, id)
 	switch {
 	case err == nil && (!bySlug || c.Slug == slug):
 		return c, nil

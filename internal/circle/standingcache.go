@@ -121,7 +121,7 @@ func (s *Service) ReadableJoined(ctx context.Context, a Actor) (ids []string, ok
 		return nil, false, err
 	}
 	for id, m := range st.member {
-		c, err := s.row(ctx, s.db, id)
+		c, err := s.rowByID(ctx, s.db, id)
 		if err == store.ErrNoRows {
 			continue
 		}

@@ -342,21 +342,20 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 			return nil, "", false, err
 		}
 		streams = append(streams, homeStream{posts: pg.posts, complete: pg.complete, pg: pg})
+		streams[len(streams)-1].pass(hide)
 	}
 	moments, complete, err := s.newestMoments(ctx, a, hide, p.Limit+1)
 	if err != nil {
 		return nil, "", false, err
 	}
 	streams = append(streams, homeStream{posts: moments, complete: complete})
+	streams[len(streams)-1].pass(hide)
 	page := reused(p.Limit + 1)
 	var from []*feedPage // the page each post came from; nil for a moment
 	for len(page) <= p.Limit {
 		best := -1
 		for j := range streams {
 			st := &streams[j]
-			for st.next < len(st.posts) && hide[st.posts[st.next].authorID] {
-				st.next++
-			}
 			if st.next == len(st.posts) {
 				if !st.complete {
 					return nil, "", false, nil // what it did not keep may belong here
@@ -373,6 +372,7 @@ func (s *Service) cachedHome(ctx context.Context, a circle.Actor, p store.Page) 
 		st := &streams[best]
 		page, from = append(page, st.posts[st.next]), append(from, st.pg)
 		st.next++
+		st.pass(hide)
 	}
 	out, next = store.NextCursor(p, page, func(pp Post) []string { return []string{pp.ID} })
 	// The reader's likes: from the pages' likers where they kept them,
@@ -402,6 +402,17 @@ type homeStream struct {
 	next     int
 	complete bool      // posts holds every post of the source
 	pg       *feedPage // nil for moments
+}
+
+// pass moves the stream's head past the posts of authors the reader
+// blocked or was blocked by.
+func (st *homeStream) pass(hide map[string]bool) {
+	if len(hide) == 0 {
+		return
+	}
+	for st.next < len(st.posts) && hide[st.posts[st.next].authorID] {
+		st.next++
+	}
 }
 
 // newestMoments returns the newest n moments in the reader's inbox that

@@ -229,6 +229,22 @@ func TestPageCursorRoundTripAndRejectsForgery(t *testing.T) {
 	}
 }
 
+func TestARememberedCursorIsSignedAgainWithANewSecret(t *testing.T) {
+	c := store.Cursor("1700000000000000", "01hkey")
+	if again := store.Cursor("1700000000000000", "01hkey"); again != c {
+		t.Fatalf("the same key made two cursors: %q, %q", c, again)
+	}
+	restore := store.UseCursorKey(bytes.Repeat([]byte{7}, 32))
+	defer restore()
+	if _, err := store.ParsePage(c, ""); !errs.Is(err, errs.InvalidCursor) {
+		t.Fatalf("a cursor signed with the old secret: %v", err)
+	}
+	fresh := store.Cursor("1700000000000000", "01hkey")
+	if p, err := store.ParsePage(fresh, ""); err != nil || p.After[1] != "01hkey" {
+		t.Fatalf("the cursor made after the secret changed: %+v, %v", p, err)
+	}
+}
+
 func TestOpenRejectsNonPostgresURL(t *testing.T) {
 	_, err := store.Open(context.Background(), store.Options{Database: "mysql://root:secret@x/db"})
 	if !errs.Is(err, errs.Invalid) || strings.Contains(err.Error(), "secret") {
