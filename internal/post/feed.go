@@ -2,6 +2,7 @@ package post
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -289,14 +290,19 @@ func (s *Service) feed(ctx context.Context, a circle.Actor, p store.Page, withCi
 			}
 			// Moments shared with friends stay visible while the friendship
 			// lasts: check each author once.
+			var ask []string
 			for _, pp := range ps {
-				if pp.circleID == "" && pp.Audience == Friends && pp.authorID != a.User.ID {
-					if _, seen := friendsOK[pp.authorID]; !seen {
-						if friendsOK[pp.authorID], err = social.AreFriends(ctx, q, a.User.ID, pp.authorID); err != nil {
-							return nil, err
-						}
-					}
+				if _, seen := friendsOK[pp.authorID]; !seen && friendsOnly(pp, a.User.ID) {
+					friendsOK[pp.authorID] = false
+					ask = append(ask, pp.authorID)
 				}
+			}
+			friends, err := social.FriendsAmong(ctx, q, a.User.ID, ask)
+			if err != nil {
+				return nil, err
+			}
+			for id := range friends {
+				friendsOK[id] = true
 			}
 			// Posts that vanished between the two reads still count
 			// towards n, so that collect reads on.
@@ -434,20 +440,30 @@ func (s *Service) newestMoments(ctx context.Context, a circle.Actor, hide map[st
 	if err := s.pictures(ctx, s.db, moments); err != nil {
 		return nil, false, err
 	}
+	var authors []string
 	for _, m := range moments {
-		visible := m.Status == Published && !hide[m.authorID]
-		if visible && m.Audience == Friends && m.authorID != a.User.ID {
-			if visible, err = social.AreFriends(ctx, s.db, a.User.ID, m.authorID); err != nil {
-				return nil, false, err
-			}
+		if friendsOnly(m, a.User.ID) && !slices.Contains(authors, m.authorID) {
+			authors = append(authors, m.authorID)
 		}
-		if visible {
+	}
+	friends, err := social.FriendsAmong(ctx, s.db, a.User.ID, authors)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, m := range moments {
+		if m.Status == Published && !hide[m.authorID] && (!friendsOnly(m, a.User.ID) || friends[m.authorID]) {
 			out = append(out, m)
 		}
 	}
 	// Moments left out here leave room for older ones, which only a read
 	// of the whole feed finds.
 	return out, complete || len(out) == len(ids), nil
+}
+
+// friendsOnly says whether reader may see moment p only while a friend of
+// its author.
+func friendsOnly(p Post, reader string) bool {
+	return p.circleID == "" && p.Audience == Friends && p.authorID != reader
 }
 
 // homeIDs returns the ids of the newest n posts before after (all, when

@@ -147,6 +147,25 @@ func AreFriends(ctx context.Context, q store.Querier, a, b string) (bool, error)
 	return n > 0, err
 }
 
+// FriendsAmong returns which of others (user ids) are userID's friends,
+// in one read: a feed checks the authors of a page's moments together.
+func FriendsAmong(ctx context.Context, q store.Querier, userID string, others []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(others))
+	if len(others) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(others)+1)
+	args = append(args, userID)
+	for _, o := range others {
+		args = append(args, o)
+	}
+	friends, err := ids(ctx, q, `SELECT friend_id FROM friendships WHERE user_id = $1 AND friend_id IN (`+store.List(len(others), 2)+`)`, args...)
+	for _, f := range friends {
+		out[f] = true
+	}
+	return out, err
+}
+
 // FriendIDs returns the ids of userID's friends, in no particular order:
 // for the friends' feed ("moments") and its visibility checks.
 func FriendIDs(ctx context.Context, q store.Querier, userID string) ([]string, error) {
