@@ -251,6 +251,53 @@ func TestANewMomentReachesItsReadersHomeFeedsOnEveryNode(t *testing.T) {
 	}
 }
 
+// Moments are kept by id on each node: an edit, a like and a deletion
+// reach the home feed at once on the node that made them, and on another
+// node sharing the database at its next poll of the invalidations.
+func TestAMomentEditedLikedAndDeletedChangesEveryNodesHomeFeed(t *testing.T) {
+	e := newEnv(t)
+	mei, lin := e.user("mei", account.RoleUser), e.user("lin", account.RoleUser)
+	e.befriend(mei, lin, "lin")
+	m := e.ok(req{method: "POST", path: "/api/v1/moments", token: lin, body: map[string]any{"text": "a walk"}}, 201).json["id"].(string)
+	nb := e.secondNode()
+	nb.poll()
+	// shows returns the moment as each node's home feed shows it to mei.
+	shows := func() (a, b string) {
+		t.Helper()
+		for _, p := range e.ok(req{method: "GET", path: "/api/v1/feed", token: mei}, 200).json["items"].([]any) {
+			if p := p.(map[string]any); p["id"] == m {
+				a = fmt.Sprint(p["text"], " likes ", p["likes"])
+			}
+		}
+		for _, p := range nb.home(mei) {
+			if p.ID == m {
+				b = fmt.Sprint(p.Text, " likes ", p.Likes)
+			}
+		}
+		return a, b
+	}
+	if a, b := shows(); a != "a walk likes 0" || b != a {
+		t.Fatalf("before: node A shows %q, node B %q", a, b)
+	}
+	e.ok(req{method: "PATCH", path: "/api/v1/posts/" + m, token: lin, body: map[string]any{"text": "a long walk"}}, 200)
+	e.ok(req{method: "POST", path: "/api/v1/posts/" + m + "/like", token: mei}, 200)
+	if a, _ := shows(); a != "a long walk likes 1" {
+		t.Fatalf("node A after the edit and the like: %q", a)
+	}
+	nb.poll()
+	if _, b := shows(); b != "a long walk likes 1" {
+		t.Fatalf("node B after its poll: %q", b)
+	}
+	e.ok(req{method: "DELETE", path: "/api/v1/posts/" + m, token: lin}, 204)
+	if a, _ := shows(); a != "" {
+		t.Fatalf("node A after the deletion still shows %q", a)
+	}
+	nb.poll()
+	if _, b := shows(); b != "" {
+		t.Fatalf("node B after its poll still shows the deleted moment: %q", b)
+	}
+}
+
 // ownerAndMember returns the tokens of a circle's owner and of a member,
 // and the circle.
 func (e *env) ownerAndMember() (owner, member, circle string) {

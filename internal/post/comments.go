@@ -72,7 +72,7 @@ func (s *Service) counted(ctx context.Context, tx *store.Tx, p *Post, everywhere
 	if err != nil {
 		return err
 	}
-	return s.changed(ctx, tx, p.circleID, everywhere)
+	return s.changed(ctx, tx, p.circleID, p.ID, everywhere)
 }
 
 // Comment is a comment on a post, or a reply to one.

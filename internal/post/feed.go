@@ -433,11 +433,8 @@ func (s *Service) newestMoments(ctx context.Context, a circle.Actor, hide map[st
 	if len(ids) == 0 {
 		return nil, true, nil
 	}
-	moments, err := s.byIDs(ctx, s.db, ids)
+	moments, err := s.cachedMoments(ctx, ids)
 	if err != nil {
-		return nil, false, err
-	}
-	if err := s.pictures(ctx, s.db, moments); err != nil {
 		return nil, false, err
 	}
 	var authors []string
@@ -450,6 +447,7 @@ func (s *Service) newestMoments(ctx context.Context, a circle.Actor, hide map[st
 	if err != nil {
 		return nil, false, err
 	}
+	out = moments[:0] // cachedMoments's own copies
 	for _, m := range moments {
 		if m.Status == Published && !hide[m.authorID] && (!friendsOnly(m, a.User.ID) || friends[m.authorID]) {
 			out = append(out, m)

@@ -82,6 +82,7 @@ const feedKeyPrefix = "feed:"
 func (s *Service) watchFeeds() {
 	if s.accounts != nil {
 		s.accounts.OnInvalidation(feedKeyPrefix, func(key string) { s.evictFeeds(strings.TrimPrefix(key, feedKeyPrefix)) })
+		s.accounts.OnInvalidation(momentKeyPrefix, func(key string) { s.moments.Evict(strings.TrimPrefix(key, momentKeyPrefix)) })
 		s.accounts.OnInvalidation(inboxKeyPrefix, func(key string) {
 			for id := range strings.SplitSeq(strings.TrimPrefix(key, inboxKeyPrefix), ",") {
 				s.inboxes.Evict(id)
@@ -104,6 +105,50 @@ const (
 
 func newInboxCache() *store.Cache[string, []string] {
 	return store.NewCache[string, []string](inboxTTL, inboxMax)
+}
+
+// The moments themselves are kept by id, pictures filled in and encoded
+// without any reader's standing, as circle pages keep their posts: a
+// moment reaches the home feeds of all its author's friends, and reading
+// its row for each of them was most of a home request's cost. Who may see
+// it (blocks, friendship, review) is decided for each request. A moment
+// edited, liked, held, deleted or restored is dropped on every node in
+// the same transaction; one whose comment count moved, on this node, and
+// other nodes catch up within twice momentTTL.
+const (
+	momentKeyPrefix = "moment:"
+	momentTTL       = 30 * time.Second
+	momentMax       = 100_000
+)
+
+func newMomentCache(db *store.DB) *store.Cache[string, Post] {
+	c := store.NewCache[string, Post](momentTTL, momentMax)
+	c.SetClock(func() time.Time { return db.Clock() })
+	return c
+}
+
+// cachedMoments returns the moments ids name, newest first as ids are,
+// from the cache or read; a moment no longer there comes back deleted.
+func (s *Service) cachedMoments(ctx context.Context, ids []string) ([]Post, error) {
+	out := make([]Post, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.moments.Load(ctx, id, func(ctx context.Context) (Post, error) {
+			ps, err := s.byIDs(ctx, s.db, []string{id})
+			if err != nil || len(ps) == 0 {
+				return Post{ID: id, Status: Deleted}, err
+			}
+			if err := s.pictures(ctx, s.db, ps); err != nil {
+				return Post{}, err
+			}
+			ps[0].shared, err = encodeShared(ps[0])
+			return ps[0], err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // inboxHead returns the ids of the newest feedDepth+1 moments in a user's
@@ -133,11 +178,16 @@ func (s *Service) inboxesChanged(ctx context.Context, tx *store.Tx, userIDs []st
 	return nil
 }
 
-// changed marks a circle's cached pages stale once tx commits: on every
-// node when a post appeared, changed or went away (everywhere), on this
-// one when only counts moved. Moments (no circle) are not cached.
-func (s *Service) changed(ctx context.Context, tx *store.Tx, circleID string, everywhere bool) error {
+// changed marks post postID's cached copies stale once tx commits: its
+// circle's pages, or the moment itself (no circle). On every node when a
+// post appeared, changed or went away, or its likes moved (everywhere); on
+// this one when only other counts moved.
+func (s *Service) changed(ctx context.Context, tx *store.Tx, circleID, postID string, everywhere bool) error {
 	if circleID == "" {
+		if everywhere && s.accounts != nil {
+			return s.accounts.Invalidate(ctx, tx, momentKeyPrefix+postID)
+		}
+		tx.AfterCommit(func() { s.moments.Evict(postID) })
 		return nil
 	}
 	if everywhere && s.accounts != nil {
@@ -157,7 +207,7 @@ func (s *Service) changedPost(ctx context.Context, tx *store.Tx, postID string) 
 	if err != nil {
 		return err
 	}
-	return s.changed(ctx, tx, circleID, true)
+	return s.changed(ctx, tx, circleID, postID, true)
 }
 
 // firstPage returns a circle's first page in a sort, from the cache or

@@ -94,6 +94,7 @@ type Service struct {
 
 	feeds   *store.Cache[feedKey, *feedPage] // circles' first pages (feedcache.go)
 	inboxes *store.Cache[string, []string]   // users' newest moment ids (feedcache.go)
+	moments *store.Cache[string, Post]       // moments by id, for home feeds (feedcache.go)
 	tips    *store.Batcher[tipCall]          // tipbatch.go
 	keys    *idempotency.Store
 }
@@ -105,7 +106,7 @@ type Notifier interface {
 
 // New returns the post service.
 func New(db *store.DB, circles *circle.Service, accounts *account.Service, w *wallet.Service) *Service {
-	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache(db), inboxes: newInboxCache(), keys: idempotency.New(db)}
+	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache(db), inboxes: newInboxCache(), moments: newMomentCache(db), keys: idempotency.New(db)}
 	s.tips = store.NewBatcher(db, wallet.Settlers(db.Engine), s.settleTips)
 	s.watchFeeds()
 	return s

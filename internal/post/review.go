@@ -91,10 +91,10 @@ func (s *Service) Decide(ctx context.Context, tx *store.Tx, id string, approved 
 		return nil
 	}
 	var circleID string
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(circle_id, '') FROM posts WHERE id = $1`, id).Scan(&circleID); err != nil || circleID == "" {
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(circle_id, '') FROM posts WHERE id = $1`, id).Scan(&circleID); err != nil {
 		return err
 	}
-	if err := s.changed(ctx, tx, circleID, true); err != nil {
+	if err := s.changed(ctx, tx, circleID, id, true); err != nil || circleID == "" {
 		return err
 	}
 	return circle.Activity(ctx, tx, circleID)

@@ -562,7 +562,7 @@ func (s *Service) recount(ctx context.Context, tx *store.Tx, posts map[string]*t
 		return err
 	}
 	for _, p := range ps {
-		if err := s.changed(ctx, tx, p.circleID, false); err != nil {
+		if err := s.changed(ctx, tx, p.circleID, p.ID, false); err != nil {
 			return err
 		}
 	}

@@ -126,8 +126,8 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, a circle.Actor, id, 
 	if err != nil {
 		return err
 	}
-	if status == Published {
-		if err := s.changed(ctx, tx, circleID, true); err != nil {
+	if status == Published && circleID != "" { // a new moment is in no cache yet
+		if err := s.changed(ctx, tx, circleID, id, true); err != nil {
 			return err
 		}
 	}
@@ -209,7 +209,7 @@ func (s *Service) Edit(ctx context.Context, a circle.Actor, id, text string) (Po
 		if _, err = tx.Exec(ctx, `UPDATE posts SET body = $1, edited_at = $2, updated_at = $2 WHERE id = $3`, t, tx.Now, pl.ID); err != nil {
 			return err
 		}
-		if err := s.changed(ctx, tx, pl.circleID, true); err != nil {
+		if err := s.changed(ctx, tx, pl.circleID, pl.ID, true); err != nil {
 			return err
 		}
 		return s.screenEdit(ctx, tx, pl, v)
@@ -293,7 +293,7 @@ func (s *Service) Pin(ctx context.Context, a circle.Actor, id string, pin bool) 
 		if err := pl.mayPin(); err != nil {
 			return err
 		}
-		if err := s.changed(ctx, tx, pl.circleID, true); err != nil {
+		if err := s.changed(ctx, tx, pl.circleID, pl.ID, true); err != nil {
 			return err
 		}
 		if !pin {
