@@ -116,8 +116,9 @@ func Cursor(key ...string) string {
 // madeCursors remembers cursors lately made, by the hash of their sort key:
 // every reader of a circle's first page is handed the same cursor until the
 // page changes, and signing it each time was about 4% of a feed request's
-// CPU.
-var madeCursors [1024]atomic.Pointer[madeCursor]
+// CPU. Twice as many slots as a node keeps feed pages (feedMaxPages), so
+// that few of the pages in use share one.
+var madeCursors [8192]atomic.Pointer[madeCursor]
 
 var cursorSeed = maphash.MakeSeed()
 
