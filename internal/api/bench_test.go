@@ -17,12 +17,19 @@ func BenchmarkMe(b *testing.B) {
 	e := newEnvB(b)
 	e.api.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) // as production logs: written, not kept
 	tok := e.user("mei", account.RoleUser)
+	getParallel(b, e, "/api/v1/me", tok)
+}
+
+// getParallel GETs path as the holder of token, from GOMAXPROCS
+// goroutines, through the whole handler chain, until b is done.
+func getParallel(b *testing.B, e *env, path, token string) {
 	h := e.api.Handler()
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			r := httptest.NewRequest("GET", "/api/v1/me", nil)
-			r.Header.Set("Authorization", "Bearer "+tok)
+			r := httptest.NewRequest("GET", path, nil)
+			r.Header.Set("Authorization", "Bearer "+token)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != http.StatusOK {
@@ -44,20 +51,7 @@ func BenchmarkCircleFeed(b *testing.B) {
 	for i := range 200 {
 		e.postIn(owner, c, map[string]any{"text": fmt.Sprintf("post number %d with some words in it", i)})
 	}
-	h := e.api.Handler()
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			r := httptest.NewRequest("GET", "/api/v1/circles/"+c+"/posts", nil)
-			r.Header.Set("Authorization", "Bearer "+tok)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code != http.StatusOK {
-				b.Fatalf("status %d", w.Code)
-			}
-		}
-	})
+	getParallel(b, e, "/api/v1/circles/"+c+"/posts", tok)
 }
 
 // BenchmarkHomeFeed measures the first page of the home feed (20 posts)
@@ -82,18 +76,5 @@ func BenchmarkHomeFeed(b *testing.B) {
 			e.ok(req{method: "POST", path: "/api/v1/moments", token: friend, body: map[string]any{"text": fmt.Sprint(h, "'s moment ", j)}}, 201)
 		}
 	}
-	h := e.api.Handler()
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			r := httptest.NewRequest("GET", "/api/v1/feed", nil)
-			r.Header.Set("Authorization", "Bearer "+mei)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			if w.Code != http.StatusOK {
-				b.Fatalf("status %d", w.Code)
-			}
-		}
-	})
+	getParallel(b, e, "/api/v1/feed", mei)
 }
