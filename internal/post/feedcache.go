@@ -62,12 +62,6 @@ type feedPage struct {
 	read   time.Time // when the page was last read whole
 }
 
-func newFeedCache(db *store.DB) *store.Cache[feedKey, *feedPage] {
-	c := store.NewCache[feedKey, *feedPage](feedTTL, feedMaxPages)
-	c.SetClock(func() time.Time { return db.Clock() })
-	return c
-}
-
 // evictFeeds drops a circle's pages.
 func (s *Service) evictFeeds(circleID string) {
 	s.feeds.Evict(feedKey{circleID, SortNew})
@@ -120,12 +114,6 @@ const (
 	momentTTL       = 30 * time.Second
 	momentMax       = 100_000
 )
-
-func newMomentCache(db *store.DB) *store.Cache[string, Post] {
-	c := store.NewCache[string, Post](momentTTL, momentMax)
-	c.SetClock(func() time.Time { return db.Clock() })
-	return c
-}
 
 // cachedMoments returns the moments ids name, newest first as ids are,
 // from the cache or read; a moment no longer there comes back deleted.

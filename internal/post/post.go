@@ -106,7 +106,7 @@ type Notifier interface {
 
 // New returns the post service.
 func New(db *store.DB, circles *circle.Service, accounts *account.Service, w *wallet.Service) *Service {
-	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: newFeedCache(db), inboxes: newInboxCache(), moments: newMomentCache(db), keys: idempotency.New(db)}
+	s := &Service{db: db, circles: circles, accounts: accounts, wallet: w, feeds: store.NewCacheOn[feedKey, *feedPage](db, feedTTL, feedMaxPages), inboxes: newInboxCache(), moments: store.NewCacheOn[string, Post](db, momentTTL, momentMax), keys: idempotency.New(db)}
 	s.tips = store.NewBatcher(db, wallet.Settlers(db.Engine), s.settleTips)
 	s.watchFeeds()
 	return s

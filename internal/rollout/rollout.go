@@ -112,9 +112,7 @@ type Service struct {
 
 // New returns the flag service.
 func New(db *store.DB) *Service {
-	s := &Service{db: db, flags: store.NewCache[struct{}, map[string]*Flag](reload/2, 1)}
-	s.flags.SetClock(func() time.Time { return db.Clock() })
-	return s
+	return &Service{db: db, flags: store.NewCacheOn[struct{}, map[string]*Flag](db, reload/2, 1)}
 }
 
 // CheckKey says whether key can name a flag: 2 to 64 characters, lower

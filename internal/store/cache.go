@@ -45,6 +45,14 @@ func NewCache[K comparable, V any](ttl time.Duration, max int) *Cache[K, V] {
 	return &Cache[K, V]{entries: map[K]*cached[V]{}, reads: map[K]*read[V]{}, ttl: ttl, max: max, now: time.Now}
 }
 
+// NewCacheOn is NewCache for values that age by db's clock (which tests
+// move) rather than the time of day.
+func NewCacheOn[K comparable, V any](db *DB, ttl time.Duration, max int) *Cache[K, V] {
+	c := NewCache[K, V](ttl, max)
+	c.SetClock(func() time.Time { return db.Clock() })
+	return c
+}
+
 // SetClock has the cache tell its values' ages by now (a database's
 // clock, which tests move), instead of the time of day. Call it before
 // the cache is used.
