@@ -22,7 +22,9 @@ func runLoadSeed(ctx context.Context, args []string, stdout, stderr io.Writer) e
 (handles ld0000001 …, all with the password "load-pw"), --circles circles
 with members (each user joins a few, popular circles get most), and
 --posts posts in them spread over the last 90 days, with likes, comments
-and tips counted. Signs --sessions users in and writes their tokens and
+and tips counted; friendships (about --friends per user) and --moments
+moments among friends over the same days, delivered to the friends' home
+feeds (one in twenty for the author alone). Signs --sessions users in and writes their tokens and
 the open circles' ids to --out, for "quanzi load feeds". It writes rows
 directly, in bulk, so stop any server on the database first. Only use it
 on a database of your own.`, stderr)
@@ -30,13 +32,15 @@ on a database of your own.`, stderr)
 	fs.IntVar(&c.users, "users", 100_000, "users to create")
 	fs.IntVar(&c.circles, "circles", 2_000, "circles to create (one in ten closed)")
 	fs.IntVar(&c.posts, "posts", 1_000_000, "posts to create")
+	fs.IntVar(&c.friends, "friends", 10, "friends per user, on average")
+	fs.IntVar(&c.moments, "moments", 100_000, "moments to create")
 	fs.IntVar(&c.sessions, "sessions", 1_000, "users to sign in, for the load tests")
 	fs.StringVar(&c.out, "out", "load-seed.json", "where to write the session tokens and circle ids")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	if c.users < 10 || c.circles < 1 || c.posts < 0 || c.sessions < 1 || c.sessions > c.users {
-		return fmt.Errorf("%w: --users must be at least 10, --circles and --sessions at least 1, --sessions at most --users", errUsage)
+	if c.users < 10 || c.circles < 1 || c.posts < 0 || c.moments < 0 || c.friends < 0 || c.friends >= c.users/2 || c.sessions < 1 || c.sessions > c.users {
+		return fmt.Errorf("%w: --users must be at least 10, --circles and --sessions at least 1, --posts, --moments and --friends at least 0, --friends under half of --users, --sessions at most --users", errUsage)
 	}
 	db, err := d.open(ctx)
 	if err != nil {
@@ -48,6 +52,7 @@ on a database of your own.`, stderr)
 
 type seedConfig struct {
 	users, circles, posts, sessions int
+	friends, moments                int
 	out                             string
 }
 
@@ -165,6 +170,10 @@ func (c seedConfig) run(ctx context.Context, db *store.DB, stdout, stderr io.Wri
 		return err
 	}
 
+	if err := c.seedFriends(ctx, db, stderr, rng, users, now, words); err != nil {
+		return err
+	}
+
 	// Sessions for the load tests.
 	seed := seedFile{}
 	for _, ci := range circles {
@@ -217,9 +226,98 @@ func (c seedConfig) run(ctx context.Context, db *store.DB, stdout, stderr io.Wri
 	if err := f.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %d users, %d circles (%d open), %d memberships, %d posts and %d sessions in %s; tokens and circles in %s\n",
-		c.users, c.circles, len(seed.Circles), len(circles)+len(memberships), c.posts, c.sessions, time.Since(start).Round(time.Second), c.out)
+	fmt.Fprintf(stdout, "seeded %d users, %d circles (%d open), %d memberships, %d posts, %d moments and %d sessions in %s; tokens and circles in %s\n",
+		c.users, c.circles, len(seed.Circles), len(circles)+len(memberships), c.posts, c.moments, c.sessions, time.Since(start).Round(time.Second), c.out)
 	return nil
+}
+
+// seedFriends makes friends — each user asks friends/2 others at random,
+// so the average user has about friends — and moments over the last 90
+// days in time order, each by a random user: for friends (17 in 20), in
+// public (2 in 20) or for the author alone; delivered, as CreateMoment
+// delivers them, to the author's and (unless private) every friend's
+// inbox.
+func (c seedConfig) seedFriends(ctx context.Context, db *store.DB, stderr io.Writer, rng *rand.Rand, users []string, now time.Time, words []string) error {
+	type pair = [2]int32
+	var pairs []pair
+	seen := map[pair]bool{}
+	friends := make([][]int32, len(users))
+	for i := range users {
+		for range c.friends / 2 {
+			j := rng.IntN(len(users) - 1)
+			if j >= i {
+				j++
+			}
+			k := pair{int32(min(i, j)), int32(max(i, j))}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			pairs = append(pairs, k)
+			friends[i] = append(friends[i], int32(j))
+			friends[j] = append(friends[j], int32(i))
+		}
+	}
+	clear(seen)
+	err := c.insert(ctx, db, stderr, "friendships", 2*len(pairs), `INSERT INTO friendships (user_id, friend_id, created_at)`, 3,
+		func(i int, row []any) {
+			p := pairs[i/2]
+			a, b := users[p[0]], users[p[1]]
+			if i%2 == 1 {
+				a, b = b, a
+			}
+			copy(row, []any{a, b, now.Add(-100 * 24 * time.Hour)})
+		})
+	if err != nil {
+		return err
+	}
+	type moment struct {
+		id     string
+		author int32
+		public bool // to friends' inboxes too
+	}
+	moments := make([]moment, c.moments)
+	span := 90 * 24 * time.Hour
+	err = c.insert(ctx, db, stderr, "moments", c.moments, `INSERT INTO posts (id, circle_id, author_id, audience, body, status, like_count, comment_count, hot, created_at, updated_at)`, 11,
+		func(i int, row []any) {
+			at := now.Add(-span).Add(time.Duration(i) * (span / time.Duration(c.moments)))
+			m := moment{id: store.NewID(at), author: int32(rng.IntN(len(users))), public: true}
+			audience := post.Friends
+			switch r := rng.IntN(20); {
+			case r < 2:
+				audience = post.Public
+			case r == 2:
+				audience, m.public = post.Private, false
+			}
+			moments[i] = m
+			var b strings.Builder
+			for range 4 + rng.IntN(20) {
+				b.WriteString(words[rng.IntN(len(words))])
+				b.WriteByte(' ')
+			}
+			likes, comments := rng.IntN(10), rng.IntN(4)
+			copy(row, []any{m.id, nil, users[m.author], audience, strings.TrimSpace(b.String()), "published",
+				likes, comments, post.HotScore(at, likes, comments, 0, 0), at, at})
+		})
+	if err != nil {
+		return err
+	}
+	type delivery struct{ user, moment int32 }
+	var inbox []delivery
+	for i, m := range moments {
+		inbox = append(inbox, delivery{m.author, int32(i)})
+		if m.public {
+			for _, f := range friends[m.author] {
+				inbox = append(inbox, delivery{f, int32(i)})
+			}
+		}
+	}
+	return c.insert(ctx, db, stderr, "moment inboxes", len(inbox), `INSERT INTO moment_inbox (user_id, post_id, author_id)`, 3,
+		func(i int, row []any) {
+			d := inbox[i]
+			m := moments[d.moment]
+			copy(row, []any{users[d.user], m.id, users[m.author]})
+		})
 }
 
 // insert writes n rows of width columns with a progress bar, seedBatch

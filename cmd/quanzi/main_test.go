@@ -441,7 +441,8 @@ func TestLoadTransfers(t *testing.T) {
 func TestLoadSeedAndFeeds(t *testing.T) {
 	args := dbArgs(t)
 	seed := filepath.Join(t.TempDir(), "seed.json")
-	out, errOut, err := runCLI(t, append([]string{"load", "seed", "--users", "60", "--circles", "6", "--posts", "300", "--sessions", "4", "--out", seed}, args...)...)
+	out, errOut, err := runCLI(t, append([]string{"load", "seed", "--users", "60", "--circles", "6", "--posts", "300", "--moments", "200", "--friends", "6",
+		"--sessions", "4", "--out", seed}, args...)...)
 	if err != nil || !strings.Contains(out+errOut, "seeded 60 users, 6 circles") {
 		t.Fatalf("load seed: %v\n%s%s", err, out, errOut)
 	}
@@ -449,9 +450,28 @@ func TestLoadSeedAndFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var posts int
-	if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM posts`).Scan(&posts); err != nil || posts != 300 {
-		t.Fatalf("posts: %d %v", posts, err)
+	// Friendships go both ways; every moment is in its author's inbox
+	// and, unless private, in each of the author's friends' and nobody
+	// else's.
+	var posts, moments, pairs, oneWay, inboxes, want int
+	err = db.QueryRow(context.Background(), `SELECT
+		(SELECT COUNT(*) FROM posts WHERE circle_id IS NOT NULL),
+		(SELECT COUNT(*) FROM posts WHERE circle_id IS NULL),
+		(SELECT COUNT(*) FROM friendships),
+		(SELECT COUNT(*) FROM friendships f WHERE NOT EXISTS (SELECT 1 FROM friendships g WHERE g.user_id = f.friend_id AND g.friend_id = f.user_id)),
+		(SELECT COUNT(*) FROM moment_inbox),
+		(SELECT COUNT(*) FROM posts p WHERE p.circle_id IS NULL) +
+			(SELECT COUNT(*) FROM posts p JOIN friendships f ON f.user_id = p.author_id WHERE p.circle_id IS NULL AND p.audience <> 'private')`).
+		Scan(&posts, &moments, &pairs, &oneWay, &inboxes, &want)
+	if err != nil || posts != 300 || moments != 200 || pairs < 60*3/2 || oneWay != 0 || inboxes != want {
+		t.Fatalf("posts %d, moments %d, friendships %d (%d one way), inbox rows %d of %d: %v", posts, moments, pairs, oneWay, inboxes, want, err)
+	}
+	var strays int
+	err = db.QueryRow(context.Background(), `SELECT COUNT(*) FROM moment_inbox i JOIN posts p ON p.id = i.post_id
+		WHERE i.author_id <> p.author_id OR (i.user_id <> p.author_id AND (p.audience = 'private' OR NOT EXISTS
+			(SELECT 1 FROM friendships f WHERE f.user_id = p.author_id AND f.friend_id = i.user_id)))`).Scan(&strays)
+	if err != nil || strays != 0 {
+		t.Fatalf("%d moments delivered to someone who may not read them: %v", strays, err)
 	}
 	if db.Engine == store.SQLite {
 		var stat1, stat4 int
