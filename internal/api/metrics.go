@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/quanzi/quanzi/internal/store"
-	"github.com/quanzi/quanzi/internal/wallet"
 )
 
 // metrics are the Prometheus series the API exports. Each Server has its
@@ -35,7 +35,11 @@ type series struct {
 	time  prometheus.Observer
 }
 
-func newMetrics(db *store.DB, w *wallet.Service) *metrics {
+// batchStats says how many batches a batcher committed and how many
+// calls they settled.
+type batchStats func() (batches, calls int64)
+
+func newMetrics(db *store.DB, transfers, tips batchStats) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -53,14 +57,20 @@ func newMetrics(db *store.DB, w *wallet.Service) *metrics {
 	if db != nil {
 		m.reg.MustRegister(dbCollector{db})
 	}
-	if w != nil {
+	for _, b := range []struct {
+		stats        batchStats
+		name, plural string
+	}{{transfers, "transfer", "transfers"}, {tips, "tip", "tips"}} {
+		if b.stats == nil {
+			continue
+		}
 		m.reg.MustRegister(
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "quanzi_transfer_batches_total",
-				Help: "Transactions that settled a batch of transfers."},
-				func() float64 { b, _ := w.BatchStats(); return float64(b) }),
-			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "quanzi_transfers_settled_total",
-				Help: "Transfer requests settled in batches (divide by the batches for the mean batch size)."},
-				func() float64 { _, n := w.BatchStats(); return float64(n) }))
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "quanzi_" + b.name + "_batches_total",
+				Help: "Transactions that settled a batch of " + b.plural + "."},
+				func() float64 { n, _ := b.stats(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "quanzi_" + b.plural + "_settled_total",
+				Help: strings.ToUpper(b.plural[:1]) + b.plural[1:] + " settled in batches (divide by the batches for the mean batch size)."},
+				func() float64 { _, n := b.stats(); return float64(n) }))
 	}
 	return m
 }

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -311,6 +313,13 @@ func TestConcurrentTipsSettleEachOnceWithinCapsAndFunds(t *testing.T) {
 			t.Fatalf("fan %d had %d tips through, want %d", i, ok[tok], want)
 		}
 	}
+	// The metrics count the batches and the tips they settled: every tip
+	// that went through, and no more calls than were sent.
+	m := e.do(req{method: "GET", path: "/metrics"}).body
+	batches, settled := metricValue(t, m, "quanzi_tip_batches_total"), metricValue(t, m, "quanzi_tips_settled_total")
+	if settled < 2*fans || settled > float64(len(all)) || batches < 1 || batches > settled {
+		t.Fatalf("metrics: %v tip batches settled %v tips; %d went through of %d sent", batches, settled, 2*fans, len(all))
+	}
 	// A retry of any of them gets the same answer and moves nothing.
 	entries := e.count("journal_entries")
 	for _, s := range all {
@@ -346,6 +355,20 @@ func TestConcurrentTipsSettleEachOnceWithinCapsAndFunds(t *testing.T) {
 		}
 	}
 	e.ledgerOK()
+}
+
+// metricValue reads one unlabelled series from a Prometheus text page.
+func metricValue(t *testing.T, page []byte, name string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no %s in the metrics:\n%s", name, page)
+	}
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
 }
 
 func TestAClosedCirclesPostsAreSeenByItsMembersOnly(t *testing.T) {

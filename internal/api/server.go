@@ -103,7 +103,14 @@ func New(d Deps) *Server {
 		d.Logger = slog.Default()
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux()}
-	s.metrics = newMetrics(d.DB, d.Wallet)
+	var transfers, tips batchStats
+	if d.Wallet != nil {
+		transfers = d.Wallet.BatchStats
+	}
+	if d.Posts != nil {
+		tips = d.Posts.TipBatchStats
+	}
+	s.metrics = newMetrics(d.DB, transfers, tips)
 	s.addRoutes()
 	for _, rt := range s.routes {
 		s.register(rt)

@@ -117,6 +117,12 @@ func (s *Service) Tip(ctx context.Context, tc TipCall) (wallet.Answered, error) 
 	return c.out, c.err
 }
 
+// TipBatchStats returns how many batches of tips have committed and how
+// many tips they settled.
+func (s *Service) TipBatchStats() (batches, calls int64) {
+	return s.tips.Stats()
+}
+
 // SendTip tips a post in tx: one ledger entry from tipper to author (less
 // the circle's fee, which goes to the platform's fee account) written with
 // the tip record, the tipper's running total on the post, the post's
