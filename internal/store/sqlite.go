@@ -1,13 +1,17 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"modernc.org/sqlite"
@@ -20,7 +24,7 @@ import (
 // commit fsync the WAL, so an acknowledged write survives a crash or power
 // loss; NORMAL would be faster and can lose the last commits.
 var sqlitePragmas = []string{
-	"busy_timeout(5000)",
+	"busy_timeout(" + strconv.Itoa(sqliteBusyTimeout) + ")",
 	"journal_mode(WAL)",
 	"synchronous(FULL)",
 	"foreign_keys(ON)",
@@ -31,6 +35,9 @@ var sqlitePragmas = []string{
 	"wal_autocheckpoint(0)",
 	"journal_size_limit(67108864)",
 }
+
+// sqliteBusyTimeout is how long (ms) a connection waits for a lock.
+const sqliteBusyTimeout = 5000
 
 func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
@@ -83,9 +90,15 @@ func openSQLite(opts Options) (*DB, error) {
 // checkpointer copies committed pages from the WAL into the database file
 // on its own connection, so the writer's commits never wait for it, as
 // they would for SQLite's automatic checkpoint. A passive checkpoint takes
-// no locks that writers or readers wait on; once it has copied every
-// frame, the next write starts the WAL from its beginning again. It runs
-// again at once while there is work, and rests when the WAL is empty.
+// no locks that writers or readers wait on. It runs again at once while
+// there is work, and rests when the WAL is empty.
+//
+// Once every frame is copied, the next write starts the WAL from its
+// beginning again — but only if no reader is reading from the WAL at
+// that moment, and under steady load one always is: the WAL then grows
+// without end (by 100 MB a second under the tip load). So once a WAL of
+// walRestartFrames or more has been copied, the checkpointer restarts it
+// (restartWAL).
 func (db *DB) checkpointer(closing <-chan struct{}) {
 	rest := 100 * time.Millisecond
 	for wait := rest; ; {
@@ -99,12 +112,47 @@ func (db *DB) checkpointer(closing <-chan struct{}) {
 		switch {
 		case err == nil && frames > copied:
 			wait = 5 * time.Millisecond // readers held some frames back: soon again
+		case err == nil && frames >= walRestartFrames:
+			if err := db.restartWAL(); err != nil {
+				slog.Warn("restarting the WAL", "err", err)
+			}
+			wait = 5 * time.Millisecond
 		case err == nil && frames > 0:
 			wait = 20 * time.Millisecond
 		default:
 			wait = rest
 		}
 	}
+}
+
+// walRestartFrames is how long the WAL may grow (16 MB of 4 KB pages)
+// before the checkpointer restarts it.
+const walRestartFrames = 4096
+
+// restartWAL starts the WAL from its beginning. It runs on the writer's
+// connection, between two write transactions, so it never waits for a
+// writer: new readers read from the database file, and it waits up to
+// 50 ms for the readers still in the WAL to finish (writes wait
+// meanwhile). If they take longer it gives up until the checkpointer's
+// next turn. journal_size_limit then trims the file.
+func (db *DB) restartWAL() error {
+	ctx := context.Background()
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 50"); err != nil {
+		return err
+	}
+	var busy, frames, copied int
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied)
+	if _, err2 := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(sqliteBusyTimeout)); err2 != nil {
+		// A writer that gave up on locks after 50 ms would fail requests.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+		return err2
+	}
+	return err
 }
 
 type sqliteDialect struct{}
