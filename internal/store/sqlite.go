@@ -101,6 +101,9 @@ func openSQLite(opts Options) (*DB, error) {
 // (restartWAL).
 func (db *DB) checkpointer(closing <-chan struct{}) {
 	rest := 100 * time.Millisecond
+	// After a restart that readers held off, the next waits longer (up to
+	// 2 s), so a long read does not stall the writes again every turn.
+	backoff := restartBackoff
 	for wait := rest; ; {
 		select {
 		case <-closing:
@@ -113,10 +116,15 @@ func (db *DB) checkpointer(closing <-chan struct{}) {
 		case err == nil && frames > copied:
 			wait = 5 * time.Millisecond // readers held some frames back: soon again
 		case err == nil && frames >= walRestartFrames:
-			if err := db.restartWAL(); err != nil {
+			restarted, err := db.restartWAL()
+			if err != nil {
 				slog.Warn("restarting the WAL", "err", err)
 			}
-			wait = 5 * time.Millisecond
+			if restarted {
+				wait, backoff = 5*time.Millisecond, restartBackoff
+			} else {
+				wait, backoff = backoff, min(2*backoff, 2*time.Second)
+			}
 		case err == nil && frames > 0:
 			wait = 20 * time.Millisecond
 		default:
@@ -129,30 +137,33 @@ func (db *DB) checkpointer(closing <-chan struct{}) {
 // before the checkpointer restarts it.
 const walRestartFrames = 4096
 
-// restartWAL starts the WAL from its beginning. It runs on the writer's
-// connection, between two write transactions, so it never waits for a
-// writer: new readers read from the database file, and it waits up to
-// 50 ms for the readers still in the WAL to finish (writes wait
-// meanwhile). If they take longer it gives up until the checkpointer's
-// next turn. journal_size_limit then trims the file.
-func (db *DB) restartWAL() error {
+// restartBackoff is the first wait after a restart that readers held off.
+const restartBackoff = 100 * time.Millisecond
+
+// restartWAL starts the WAL from its beginning and says whether it did.
+// It runs on the writer's connection, between two write transactions, so
+// it never waits for a writer: new readers read from the database file,
+// and it waits up to 50 ms for the readers still in the WAL to finish
+// (writes wait meanwhile). If they take longer it gives up, and the
+// checkpointer tries again later. journal_size_limit then trims the file.
+func (db *DB) restartWAL() (bool, error) {
 	ctx := context.Background()
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 50"); err != nil {
-		return err
+		return false, err
 	}
 	var busy, frames, copied int
 	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &frames, &copied)
 	if _, err2 := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(sqliteBusyTimeout)); err2 != nil {
 		// A writer that gave up on locks after 50 ms would fail requests.
 		conn.Raw(func(any) error { return driver.ErrBadConn })
-		return err2
+		return false, err2
 	}
-	return err
+	return err == nil && busy == 0, err
 }
 
 type sqliteDialect struct{}
