@@ -24,10 +24,10 @@ with members (each user joins a few, popular circles get most), and
 --posts posts in them spread over the last 90 days, with likes, comments
 and tips counted; friendships (about --friends per user) and --moments
 moments among friends over the same days, delivered to the friends' home
-feeds (one in twenty for the author alone). Signs --sessions users in and writes their tokens and
-the open circles' ids to --out, for "quanzi load feeds". It writes rows
-directly, in bulk, so stop any server on the database first. Only use it
-on a database of your own.`, stderr)
+feeds (one in twenty for the author alone). Signs --sessions users in
+and writes their tokens and the open circles' ids to --out, for "quanzi
+load feeds". It writes rows directly, in bulk, so stop any server on the
+database first. Only use it on a database of your own.`, stderr)
 	d.register(fs)
 	fs.IntVar(&c.users, "users", 100_000, "users to create")
 	fs.IntVar(&c.circles, "circles", 2_000, "circles to create (one in ten closed)")
